@@ -1,0 +1,199 @@
+"""The session's event stream: typed, immutable events and the bus that fans them out.
+
+Commands go down through the supervisor; measurements and decisions come up here. The TUI, the
+recorder, MQTT and the audit log subscribe to the bus; none of them commands the belt. Each event
+knows its audit-log form (``to_json``): one JSON object with ``t`` (seconds of session time) and
+``kind``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from treadctl.direction import Direction
+
+log = logging.getLogger(__name__)
+
+
+class PhaseName(StrEnum):
+    """What the belt and the walker are doing now."""
+
+    STARTING = "starting"  # connecting, taking control, starting the belt
+    RAMP = "ramp"  # speed stepping towards the bout's target
+    STEADY = "steady"  # at the bout's target
+    TURN = "turn"  # slowed or stopped while the walker turns around
+    PAUSED = "paused"  # paused by the walker, the console or a fault; needs resume/re-arm
+    RECONNECTING = "reconnecting"  # link lost; session clock frozen
+    STOPPING = "stopping"
+    ENDED = "ended"
+
+
+class EndStatus(StrEnum):
+    COMPLETED = "completed"
+    SAFETY_STOP = "safety_stop"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Base: ``t_s`` is seconds of session time (frozen while the link is lost)."""
+
+    kind: ClassVar[str] = "event"
+    t_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        body = {k: _plain(v) for k, v in asdict(self).items() if k != "t_s"}
+        return {"t": round(self.t_s, 3), "kind": self.kind, **body}
+
+
+@dataclass(frozen=True)
+class CommandSent(SessionEvent):
+    """The supervisor wrote a Control Point procedure (``op`` is a ``treadctl.link.Op`` value)."""
+
+    kind: ClassVar[str] = "command"
+    op: str
+    speed_kmh: float | None = None
+    incline_pct: float | None = None
+    source: str = "plan"  # plan, key, mqtt, recovery, exit
+
+
+@dataclass(frozen=True)
+class CommandAnswered(SessionEvent):
+    kind: ClassVar[str] = "response"
+    op: str
+    result: str  # success, invalid_parameter, operation_failed, control_not_permitted, timeout, ...
+
+
+@dataclass(frozen=True)
+class StatusReceived(SessionEvent):
+    """A Fitness Machine Status notification, decoded (``status`` is the codec's JSON form)."""
+
+    kind: ClassVar[str] = "status"
+    status: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LinkChanged(SessionEvent):
+    kind: ClassVar[str] = "link"
+    event: str  # connected, disconnected, reconnected
+    rssi_dbm: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Telemetry(SessionEvent):
+    """One Treadmill Data record as the session uses it. ``energy_kcal`` is treadctl's own
+    estimate for the session so far (the energy model), not the treadmill's figure."""
+
+    kind: ClassVar[str] = "data"
+    speed_kmh: float | None
+    incline_pct: float | None = None
+    distance_m: float | None = None
+    energy_kcal: float | None = None
+    heart_rate_bpm: int | None = None
+    machine_elapsed_s: int | None = None
+
+
+@dataclass(frozen=True)
+class BoutStarted(SessionEvent):
+    kind: ClassVar[str] = "bout"
+    index: int
+    count: int
+    label: str
+    direction: Direction
+    duration_s: float
+    speed_kmh: float
+    incline_pct: float
+    cue: str | None = None
+
+
+@dataclass(frozen=True)
+class PhaseChanged(SessionEvent):
+    kind: ClassVar[str] = "phase"
+    name: PhaseName
+    bout_index: int | None = None
+    duration_s: float | None = None  # known length of the phase (turn hold), else None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Clamped(SessionEvent):
+    """A target was limited before it reached the belt."""
+
+    kind: ClassVar[str] = "clamp"
+    field: str  # speed or incline
+    asked: float
+    sent: float
+    reason: str
+    bout_index: int | None = None
+
+
+@dataclass(frozen=True)
+class SafetyEvent(SessionEvent):
+    """The supervisor stopped or paused the belt, or refused a request, for the walker's safety."""
+
+    kind: ClassVar[str] = "safety"
+    reason: str  # watchdog, link_lost, safety_key, console_stop, control_lost, runaway, ...
+    message: str  # what happened and what the walker can do, in words
+    action: str = "stop"  # stop, pause, refuse, adopt
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    profile_name: str
+    duration_s: float
+    backward_s: float
+    forward_s: float
+    distance_m: float
+    energy_kcal: float
+    bouts_completed: int
+    bouts_total: int
+
+
+@dataclass(frozen=True)
+class SessionEnded(SessionEvent):
+    kind: ClassVar[str] = "end"
+    status: EndStatus
+    reason: str
+    summary: SessionSummary | None = None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return round(value, 3)
+    return value
+
+
+Listener = Callable[[SessionEvent], None]
+
+
+@dataclass
+class EventBus:
+    """Synchronous fan-out. Listeners must be quick and must not raise; one that raises is logged
+    and kept, because a broken display must never stop the supervisor from stopping the belt."""
+
+    _listeners: list[Listener] = field(default_factory=list)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def publish(self, event: SessionEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("event listener %r failed on %s", listener, event.kind)
