@@ -1,0 +1,182 @@
+"""What a session looks like right now, folded from its event stream.
+
+A pure reducer: ``reduce(view, event) -> view``. The terminal UI, MQTT's state topic and the headless
+printer all read the same ``SessionView``, so they can never disagree about the bout, the phase or
+what the walker was told. It knows nothing about time passing between events: callers that display
+countdowns pass the current session time to ``bout_remaining_s``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+
+from treadctl.direction import Direction
+from treadctl.events import (
+    BoutStarted,
+    Clamped,
+    CommandSent,
+    EndStatus,
+    LinkChanged,
+    PhaseChanged,
+    PhaseName,
+    SafetyEvent,
+    SessionEnded,
+    SessionEvent,
+    SessionSummary,
+    Telemetry,
+)
+
+SPEED_HISTORY_MAX = 4096
+
+
+class SessionState(StrEnum):
+    """The coarse state published to MQTT and shown in the header."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    TURN = "turn"
+    PAUSED = "paused"
+    FAULT = "fault"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class SessionView:
+    t_s: float = 0.0
+    state: SessionState = SessionState.IDLE
+    phase: PhaseName = PhaseName.STARTING
+    phase_started_t_s: float = 0.0
+    phase_duration_s: float | None = None
+    bout_index: int | None = None
+    bout_count: int = 0
+    bout_label: str = ""
+    bout_cue: str | None = None
+    direction: Direction | None = None
+    bout_duration_s: float = 0.0
+    bout_started_t_s: float = 0.0
+    bout_target_speed_kmh: float | None = None
+    target_speed_kmh: float | None = None  # last speed sent to the belt
+    target_incline_pct: float | None = None
+    measured_speed_kmh: float | None = None
+    measured_incline_pct: float | None = None
+    distance_m: float = 0.0
+    energy_kcal: float = 0.0
+    heart_rate_bpm: int | None = None
+    link: str = "connecting"
+    last_telemetry_t_s: float | None = None
+    safety_reason: str | None = None
+    safety_message: str | None = None
+    last_clamp: str | None = None
+    end_status: EndStatus | None = None
+    end_reason: str | None = None
+    summary: SessionSummary | None = None
+    speed_history: tuple[tuple[float, float], ...] = ()
+
+    def bout_elapsed_s(self, now_s: float) -> float:
+        return max(0.0, now_s - self.bout_started_t_s) if self.bout_index is not None else 0.0
+
+    def bout_remaining_s(self, now_s: float) -> float:
+        if self.bout_index is None:
+            return 0.0
+        return max(0.0, self.bout_duration_s - self.bout_elapsed_s(now_s))
+
+    def phase_remaining_s(self, now_s: float) -> float | None:
+        if self.phase_duration_s is None:
+            return None
+        return max(0.0, self.phase_duration_s - (now_s - self.phase_started_t_s))
+
+    def telemetry_age_s(self, now_s: float) -> float | None:
+        return None if self.last_telemetry_t_s is None else max(0.0, now_s - self.last_telemetry_t_s)
+
+
+_PHASE_STATE = {
+    PhaseName.STARTING: SessionState.IDLE,
+    PhaseName.RAMP: SessionState.RUNNING,
+    PhaseName.STEADY: SessionState.RUNNING,
+    PhaseName.TURN: SessionState.TURN,
+    PhaseName.PAUSED: SessionState.PAUSED,
+    PhaseName.RECONNECTING: SessionState.RECONNECTING,
+    PhaseName.STOPPING: SessionState.PAUSED,
+    PhaseName.ENDED: SessionState.ENDED,
+}
+
+
+def reduce(view: SessionView, event: SessionEvent) -> SessionView:
+    """The view after ``event``."""
+    replace = dataclasses.replace
+    view = replace(view, t_s=max(view.t_s, event.t_s))
+    if isinstance(event, BoutStarted):
+        return replace(
+            view,
+            bout_index=event.index,
+            bout_count=event.count,
+            bout_label=event.label,
+            bout_cue=event.cue,
+            direction=event.direction,
+            bout_duration_s=event.duration_s,
+            bout_started_t_s=event.t_s,
+            bout_target_speed_kmh=event.speed_kmh,
+        )
+    if isinstance(event, PhaseChanged):
+        state = _PHASE_STATE[event.name]
+        if event.name is PhaseName.PAUSED and view.safety_reason is not None:
+            state = SessionState.FAULT
+        cleared = event.name in (PhaseName.RAMP, PhaseName.STEADY, PhaseName.TURN)
+        return replace(
+            view,
+            phase=event.name,
+            phase_started_t_s=event.t_s,
+            phase_duration_s=event.duration_s,
+            state=state,
+            safety_reason=None if cleared else view.safety_reason,
+            safety_message=None if cleared else view.safety_message,
+        )
+    if isinstance(event, CommandSent):
+        if event.op == "set_speed" and event.speed_kmh is not None:
+            return replace(view, target_speed_kmh=event.speed_kmh)
+        if event.op == "set_incline" and event.incline_pct is not None:
+            return replace(view, target_incline_pct=event.incline_pct)
+        if event.op in ("stop", "pause"):
+            return replace(view, target_speed_kmh=0.0)
+        return view
+    if isinstance(event, Telemetry):
+        history = view.speed_history
+        if event.speed_kmh is not None:
+            history = (*history, (event.t_s, event.speed_kmh))[-SPEED_HISTORY_MAX:]
+        return replace(
+            view,
+            measured_speed_kmh=event.speed_kmh,
+            measured_incline_pct=event.incline_pct,
+            distance_m=event.distance_m if event.distance_m is not None else view.distance_m,
+            energy_kcal=event.energy_kcal if event.energy_kcal is not None else view.energy_kcal,
+            heart_rate_bpm=event.heart_rate_bpm,
+            last_telemetry_t_s=event.t_s,
+            speed_history=history,
+        )
+    if isinstance(event, LinkChanged):
+        state = SessionState.RECONNECTING if event.event == "disconnected" else view.state
+        return replace(view, link=event.event, state=state)
+    if isinstance(event, SafetyEvent):
+        if event.action == "refuse":
+            return replace(view, safety_message=event.message)
+        state = SessionState.FAULT if event.action in ("stop", "pause") else view.state
+        return replace(
+            view, safety_reason=event.reason, safety_message=event.message, state=state
+        )
+    if isinstance(event, Clamped):
+        return replace(
+            view, last_clamp=f"{event.field} {event.asked:g} → {event.sent:g} ({event.reason})"
+        )
+    if isinstance(event, SessionEnded):
+        return replace(
+            view,
+            state=SessionState.ENDED,
+            phase=PhaseName.ENDED,
+            end_status=event.status,
+            end_reason=event.reason,
+            summary=event.summary,
+        )
+    return view
