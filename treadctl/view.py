@@ -1,9 +1,9 @@
 """What a session looks like right now, folded from its event stream.
 
-A pure reducer: ``reduce(view, event) -> view``. The terminal UI, MQTT's state topic and the headless
-printer all read the same ``SessionView``, so they can never disagree about the bout, the phase or
-what the walker was told. It knows nothing about time passing between events: callers that display
-countdowns pass the current session time to ``bout_remaining_s``.
+A pure reducer: ``reduce(view, event) -> view``. The terminal UI, MQTT's state topic and the
+headless printer all read the same ``SessionView``, so they can never disagree about the bout, the
+phase or what the walker was told. It knows nothing about time passing between events: callers
+that display countdowns pass the current session time to ``bout_remaining_s``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ class SessionView:
         return max(0.0, self.phase_duration_s - (now_s - self.phase_started_t_s))
 
     def telemetry_age_s(self, now_s: float) -> float | None:
-        return None if self.last_telemetry_t_s is None else max(0.0, now_s - self.last_telemetry_t_s)
+        if self.last_telemetry_t_s is None:
+            return None
+        return max(0.0, now_s - self.last_telemetry_t_s)
 
 
 _PHASE_STATE = {
@@ -163,9 +165,7 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
         if event.action == "refuse":
             return replace(view, safety_message=event.message)
         state = SessionState.FAULT if event.action in ("stop", "pause") else view.state
-        return replace(
-            view, safety_reason=event.reason, safety_message=event.message, state=state
-        )
+        return replace(view, safety_reason=event.reason, safety_message=event.message, state=state)
     if isinstance(event, Clamped):
         return replace(
             view, last_clamp=f"{event.field} {event.asked:g} → {event.sent:g} ({event.reason})"
