@@ -44,7 +44,8 @@ def _round_to_step(value: float, origin: float, step: float) -> float:
 
 
 def _floor_to_step(value: float, origin: float, step: float) -> float:
-    if step <= 0:
-        return round(value, 2)
-    steps = math.floor((value - origin) / step + 1e-9)
-    return round(origin + steps * step, 2)
+    """Floor to the step, then truncate to FTMS's 0.01 resolution so that the value that goes on
+    the wire is never above ``value`` (a cap), whatever the step (mph devices step 0.1609 km/h)."""
+    if step > 0:
+        value = origin + math.floor((value - origin) / step + 1e-9) * step
+    return math.floor(value * 100 + 1e-6) / 100
