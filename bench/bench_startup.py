@@ -1,0 +1,70 @@
+"""Whole-process start-up of `treadctl --help` and `treadctl ftms decode`, against bare Python."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPETITIONS = 15
+HEAVY = ("textual", "bleak", "aiomqtt", "pydantic")
+
+
+def _treadctl() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m treadctl``."""
+    script = Path(sys.executable).with_name("treadctl")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "treadctl"]
+
+
+def _median_ms(argv: list[str]) -> float:
+    subprocess.run(argv, check=True, capture_output=True)  # warm the OS file cache
+    times = []
+    for _ in range(REPETITIONS):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _heavy_imports(code: str) -> list[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    )
+    return result.stdout.split()
+
+
+def run() -> list[dict[str, Any]]:
+    bare = _median_ms([sys.executable, "-c", "pass"])
+    help_ms = _median_ms([*_treadctl(), "--help"])
+    decode_ms = _median_ms(
+        [*_treadctl(), "ftms", "decode", "2acd", "8424960000000000000000000100010000"]
+    )
+    heavy = _heavy_imports(
+        "from treadctl.cli import build_parser\nbuild_parser()\nimport treadctl.ftms.describe"
+    )
+    return [
+        {"name": f"python -c pass (median of {REPETITIONS})", "value": bare, "unit": "ms"},
+        {
+            "name": f"treadctl --help (median of {REPETITIONS})",
+            "value": help_ms,
+            "unit": "ms",
+            "ratio": help_ms / bare,
+            "peer": "python -c pass",
+        },
+        {
+            "name": "treadctl ftms decode 2acd … (median)",
+            "value": decode_ms,
+            "unit": "ms",
+            "ratio": decode_ms / bare,
+            "peer": "python -c pass",
+        },
+        {
+            "name": "heavy modules imported by --help/ftms (" + ", ".join(HEAVY) + ")",
+            "value": len(heavy),
+            "unit": " ".join(heavy) or "none",
+        },
+    ]

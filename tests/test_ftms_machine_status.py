@@ -1,0 +1,126 @@
+"""Fitness Machine Status: every op code, real devices' zero padding, encoding rules."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from treadctl.ftms import DecodeError, EncodeError, MachineStatus
+from treadctl.ftms import decode_machine_status as decode
+from treadctl.ftms import encode_machine_status as encode
+
+
+@pytest.mark.parametrize(
+    ("hex_", "event"),
+    [
+        ("01", "reset"),
+        ("0201", "stopped_by_user"),
+        ("0202", "paused_by_user"),
+        ("03", "stopped_by_safety_key"),
+        ("04", "started_or_resumed_by_user"),
+        ("076400", "target_resistance_changed"),
+        ("08c800", "target_power_changed"),
+        ("098c", "target_heart_rate_changed"),
+        ("0a2c01", "targeted_expended_energy_changed"),
+        ("0b1027", "targeted_steps_changed"),
+        ("0c1027", "targeted_strides_changed"),
+        ("0d881300", "targeted_distance_changed"),
+        ("0e0807", "targeted_training_time_changed"),
+        ("0f" + "00" * 4, "targeted_time_in_two_heart_rate_zones_changed"),
+        ("10" + "00" * 6, "targeted_time_in_three_heart_rate_zones_changed"),
+        ("11" + "00" * 10, "targeted_time_in_five_heart_rate_zones_changed"),
+        ("12" + "00" * 6, "indoor_bike_simulation_changed"),
+        ("13" + "00" * 2, "wheel_circumference_changed"),
+        ("1401", "spin_down_status"),
+        ("15" + "00" * 2, "targeted_cadence_changed"),
+        ("ff", "control_permission_lost"),
+        ("16abcd", "reserved"),
+        ("00", "reserved"),
+    ],
+)
+def test_every_op_code_has_its_event(hex_: str, event: str) -> None:
+    status = decode(bytes.fromhex(hex_))
+    assert status.event == event
+    assert encode(status) == bytes.fromhex(hex_)
+
+
+def test_parameter_of_other_ops_is_kept_raw() -> None:
+    assert decode(bytes.fromhex("0d881300")).parameter == bytes.fromhex("881300")
+
+
+@pytest.mark.parametrize(
+    ("hex_", "expected"),
+    [
+        ("040000", MachineStatus.started_or_resumed_by_user()),
+        ("020100", MachineStatus.stopped_by_user()),
+        ("05960000", MachineStatus.target_speed_changed(1.5)),
+        ("ff00", MachineStatus.control_permission_lost()),
+    ],
+)
+def test_trailing_zero_padding_is_tolerated(hex_: str, expected: MachineStatus) -> None:
+    assert decode(bytes.fromhex(hex_)) == expected
+
+
+def test_pad_to_appends_zeros_as_real_devices_do() -> None:
+    assert encode(MachineStatus.paused_by_user(), pad_to=3) == bytes.fromhex("020200")
+
+
+def test_stop_or_pause_without_known_control_value_is_still_a_user_stop_event() -> None:
+    assert decode(b"\x02").event == "stopped_or_paused_by_user"
+    status = decode(bytes.fromhex("0203"))
+    assert (status.event, status.parameter) == ("stopped_or_paused_by_user", b"\x03")
+
+
+@pytest.mark.parametrize("hex_", ["", "05", "0696", "0d8813"])
+def test_short_parameters_are_decode_errors(hex_: str) -> None:
+    with pytest.raises(DecodeError):
+        decode(bytes.fromhex(hex_))
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        MachineStatus(0x05, "target_speed_changed"),
+        MachineStatus(0x05, "target_speed_changed", target_speed_kmh=700.0),
+        MachineStatus(0x03, "reset"),
+        MachineStatus(0x01, "reset", target_speed_kmh=1.0),
+        MachineStatus(0x0D, "targeted_distance_changed", parameter=b"\x01"),
+        MachineStatus(0x100, "reserved"),
+    ],
+)
+def test_encode_refuses_inconsistent_status(status: MachineStatus) -> None:
+    with pytest.raises(EncodeError):
+        encode(status)
+
+
+statuses = st.one_of(
+    st.builds(MachineStatus.target_speed_changed, st.integers(0, 0xFFFF).map(lambda r: r / 100)),
+    st.builds(
+        MachineStatus.target_incline_changed, st.integers(-0x8000, 0x7FFF).map(lambda r: r / 10)
+    ),
+    st.sampled_from(
+        [
+            MachineStatus.reset(),
+            MachineStatus.stopped_by_user(),
+            MachineStatus.paused_by_user(),
+            MachineStatus.stopped_by_safety_key(),
+            MachineStatus.started_or_resumed_by_user(),
+            MachineStatus.control_permission_lost(),
+        ]
+    ),
+    st.builds(
+        lambda op, p: MachineStatus(op, "reserved", parameter=p),
+        st.integers(0x16, 0xFE),
+        st.binary(max_size=8),
+    ),
+)
+
+
+@given(statuses, st.integers(0, 6))
+def test_round_trip_with_any_padding(status: MachineStatus, pad_to: int) -> None:
+    frame = encode(status, pad_to=pad_to)
+    if status.event != "reserved":
+        assert decode(frame) == status
+    else:
+        assert decode(encode(status)) == status
