@@ -1,16 +1,118 @@
-"""`treadctl sim` (placeholder until its issue lands)."""
+"""`treadctl sim`: run the software FTMS treadmill on its own (bumble), pick a personality and
+faults, or list them."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+DEFAULT_TRANSPORT = "tcp-server:127.0.0.1:9100"
+DEFAULT_ADDRESS = "F0:F0:F0:F0:F0:01"
+
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("sim", parents=[common], help="sim (not yet available)")
-    parser.set_defaults(func=_main)
+    parser = subparsers.add_parser(
+        "sim",
+        parents=[common],
+        help="run the simulated treadmill on its own",
+        description="Run the simulated FTMS treadmill as a bumble GATT peripheral.",
+    )
+    configure(parser)
+    parser.set_defaults(func=run)
 
 
-def _main(args: argparse.Namespace) -> int:
-    print("treadctl sim: not yet available", file=sys.stderr)
-    return 2
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--personality", default="spec", metavar="NAME", help="quirk preset (default: spec)"
+    )
+    parser.add_argument(
+        "--list-personalities", action="store_true", help="list the personalities and exit"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME@SECONDS[+DURATION]",
+        help="inject a fault SECONDS after the belt's first Start (repeatable)",
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    parser.add_argument(
+        "--transport",
+        default=DEFAULT_TRANSPORT,
+        metavar="SPEC",
+        help=f"bumble transport: tcp-server:HOST:PORT (virtual link), usb:0, serial:... "
+        f"(default {DEFAULT_TRANSPORT})",
+    )
+    parser.add_argument("--name", default="treadctl sim", help="advertised name")
+    parser.add_argument("--address", default=DEFAULT_ADDRESS, help="Bluetooth address")
+    parser.add_argument(
+        "--duration", type=float, default=None, metavar="SECONDS", help="stop after this long"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulators import (
+        FaultSpecError,
+        UnknownPersonality,
+        describe_personalities,
+        parse_fault,
+        personality,
+    )
+    from simulators.faults import FAULT_HELP
+    from treadctl.errors import UsageError
+
+    if args.list_personalities:
+        for name, description in describe_personalities():
+            print(f"{name:28} {description}")
+        return 0
+    if args.list_faults:
+        for kind, description in FAULT_HELP.items():
+            print(f"{kind.value:18} {description}")
+        return 0
+    try:
+        config = personality(args.personality)
+        faults = [parse_fault(spec) for spec in args.fault]
+    except (UnknownPersonality, FaultSpecError) as error:
+        raise UsageError(str(error)) from None
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError("--duration must be more than 0 seconds")
+    try:
+        import bumble  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "the simulator's radio needs bumble: pip install 'treadctl[sim]'"
+        ) from None
+    import asyncio
+
+    from simulators.serve import serve
+
+    try:
+        asyncio.run(
+            serve(
+                config,
+                faults,
+                transport=args.transport,
+                name=args.name,
+                address=args.address,
+                duration_s=args.duration,
+            )
+        )
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot open transport {args.transport!r}: {error}") from None
+    return 0
+
+
+def standalone(argv: list[str]) -> int:
+    """``python -m simulators``: the same options, without the treadctl front end."""
+    from treadctl.errors import TreadctlError
+
+    parser = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
+    configure(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except TreadctlError as error:
+        print(f"simulators: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,10 @@
+"""``python -m simulators``: run the simulated treadmill on its own (see ``--help``)."""
+
+from __future__ import annotations
+
+import sys
+
+from treadctl.commands.sim import standalone
+
+if __name__ == "__main__":
+    sys.exit(standalone(sys.argv[1:]))
