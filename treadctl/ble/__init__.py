@@ -1,0 +1,12 @@
+"""The FTMS treadmill client over bleak: the only package that imports bleak.
+
+Everything above it talks to :class:`treadctl.link.TreadmillLink`; bleak types never leave this
+package. Entry points (each imports bleak, so import them lazily from command code):
+
+* ``treadctl.ble.client.FtmsClient`` — a ``TreadmillLink`` for a real address or name;
+* ``treadctl.ble.simulate.simulated_link`` — the same client wired to the simulator's backend;
+* ``treadctl.ble.scan.scan`` — find FTMS treadmills nearby;
+* ``treadctl.ble.probe.probe`` — read everything a device offers, for bug reports.
+
+``treadctl.ble.quirks`` and ``treadctl.ble.errors`` do not import bleak at module level.
+"""

@@ -1,0 +1,754 @@
+"""FtmsClient: a TreadmillLink over bleak, for a real treadmill or the simulator's backend.
+
+One Control Point procedure at a time (a lock): write, then await the 0x80 indication with a
+deadline, then turn the result code into success or a typed ``CommandError``. Control is requested
+before the first command and again after Reset or a "control permission lost" status. Device quirks
+come in as one :class:`DeviceQuirks` record, read here and nowhere else.
+
+Safety: a speed or incline target never starts a stopped belt. Devices that only accept targets
+while running (or need Request Control + Start before each target) get the target held back and
+sent right after the next successful Start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakError, BleakGATTProtocolError
+
+from treadctl.ble.errors import (
+    ATT_CCCD_IMPROPERLY_CONFIGURED,
+    ATT_PROCEDURE_ALREADY_IN_PROGRESS,
+    SECURITY_ATT_ERRORS,
+    ControlLocked,
+    NotAnFtmsTreadmill,
+    PairingRequired,
+    is_permanent,
+    translate,
+)
+from treadctl.ble.quirks import DeviceQuirks, detect_quirks
+from treadctl.ble.ranges import limits_from_ranges
+from treadctl.ble.scan import FoundMachine, is_ftms, to_found
+from treadctl.errors import BluetoothUnavailable, DeviceNotFound, TreadctlError
+from treadctl.ftms.control_point import (
+    ControlRequest,
+    ControlResponse,
+    RequestControl,
+    Reset,
+    ResultCode,
+    SetTargetInclination,
+    SetTargetSpeed,
+    StartOrResume,
+    StopOrPause,
+    decode_response,
+    encode_request,
+)
+from treadctl.ftms.errors import DecodeError
+from treadctl.ftms.feature import decode_feature
+from treadctl.ftms.machine_status import decode_machine_status
+from treadctl.ftms.ranges import InclineRange, SpeedRange, decode_incline_range, decode_speed_range
+from treadctl.ftms.training_status import TrainingStatus, decode_training_status
+from treadctl.ftms.treadmill_data import RecordAssembler, TreadmillData
+from treadctl.ftms.treadmill_data import replace as replace_record
+from treadctl.ftms.uuids import (
+    CONTROL_POINT_UUID,
+    FEATURE_UUID,
+    FTMS_SERVICE_UUID,
+    INCLINE_RANGE_UUID,
+    MACHINE_STATUS_UUID,
+    SPEED_RANGE_UUID,
+    TRAINING_STATUS_UUID,
+    TREADMILL_DATA_UUID,
+)
+from treadctl.link import (
+    CommandError,
+    CommandTimeout,
+    ControlNotPermitted,
+    DeviceInfo,
+    InvalidParameter,
+    LinkEvent,
+    LinkLost,
+    LinkState,
+    MachineEvent,
+    MachineListener,
+    Op,
+    OperationFailed,
+    OpNotSupported,
+    StatusEvent,
+    TelemetryEvent,
+    TrainingStatusEvent,
+)
+from treadctl.units import kmh_to_mph, mph_to_kmh
+
+if TYPE_CHECKING:
+    from bleak.backends.characteristic import BleakGATTCharacteristic
+    from bleak.backends.client import BaseBleakClient
+    from bleak.backends.device import BLEDevice
+    from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
+
+log = logging.getLogger(__name__)
+
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+_UUID = re.compile(r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
+_EPS = 1e-6
+BUSY_RETRY_S = 0.02  # pause before rewriting a request the device discarded with ATT 0xFE
+
+# Status events that revoke control or stop the belt (reference.md §7.3, §8).
+_RESET = 0x01
+_STOPPED_OR_PAUSED = 0x02
+_SAFETY_KEY = 0x03
+_STARTED = 0x04
+_TARGET_SPEED_CHANGED = 0x05
+_CONTROL_LOST = 0xFF
+
+
+def looks_like_address(text: str) -> bool:
+    """A Bluetooth address (Linux, Windows) or a CoreBluetooth UUID (macOS)."""
+    return bool(_MAC.match(text) or _UUID.match(text))
+
+
+@dataclass(frozen=True)
+class GattCharacteristicInfo:
+    uuid: str
+    handle: int
+    properties: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class GattServiceInfo:
+    uuid: str
+    description: str
+    characteristics: tuple[GattCharacteristicInfo, ...]
+
+
+@dataclass
+class ConnectRecord:
+    """Everything seen while connecting, kept for ``treadctl probe`` (plain data, no bleak)."""
+
+    advert: FoundMachine | None = None
+    services: tuple[GattServiceInfo, ...] = ()
+    reads: dict[str, bytes] = field(default_factory=dict)  # uuid -> raw value
+    read_errors: dict[str, str] = field(default_factory=dict)  # uuid -> why it failed
+    subscribed: list[str] = field(default_factory=list)  # uuids, in the order enabled
+    subscribe_errors: dict[str, str] = field(default_factory=dict)
+    speed_range: SpeedRange | None = None
+    incline_range: InclineRange | None = None
+    training_status: TrainingStatus | None = None
+    attempts: int = 0
+
+
+@dataclass
+class _Pending:
+    op: Op
+    op_code: int
+    future: asyncio.Future[ControlResponse]
+
+
+class FtmsClient:
+    """A connected (or connectable) FTMS treadmill; implements ``treadctl.link.TreadmillLink``.
+
+    ``quirks`` None: detect them from the advertised name (spec behaviour for unknown names).
+    ``client_backend`` / ``scanner_backend`` go straight to bleak's ``backend=`` (the simulator).
+    """
+
+    def __init__(
+        self,
+        address_or_name: str,
+        quirks: DeviceQuirks | None = None,
+        *,
+        client_backend: type[BaseBleakClient] | None = None,
+        scanner_backend: type[BaseBleakScanner] | None = None,
+        connect_attempts: int = 3,
+        retry_backoff_s: float = 1.0,
+        scan_timeout_s: float = 10.0,
+        connect_timeout_s: float = 20.0,
+        request_control_gap_s: float = 0.5,
+        backend_kwargs: Mapping[str, Any] | None = None,
+        scan_before_connect: bool = True,
+    ) -> None:
+        self._target = address_or_name
+        self._given_quirks = quirks
+        self._quirks = quirks or DeviceQuirks()
+        self._client_backend = client_backend
+        self._scanner_backend = scanner_backend
+        self._connect_attempts = max(1, connect_attempts)
+        self._retry_backoff_s = retry_backoff_s
+        self._scan_timeout_s = scan_timeout_s
+        self._connect_timeout_s = connect_timeout_s
+        self._request_control_gap_s = request_control_gap_s
+        # Extra keyword arguments bleak hands to a custom backend (e.g. the simulator's air).
+        self._backend_kwargs = dict(backend_kwargs or {})
+        # Scan first to learn RSSI and the advertisement; an address can also be dialled directly.
+        self._scan_before_connect = scan_before_connect or not looks_like_address(address_or_name)
+
+        self._client: BleakClient | None = None
+        self._cp_char: BleakGATTCharacteristic | None = None
+        self._cp_with_response = True
+        self._info = DeviceInfo(name=address_or_name, address=address_or_name)
+        self._listeners: list[MachineListener] = []
+        self._lock = asyncio.Lock()
+        self._pending: _Pending | None = None
+        self._assembler = RecordAssembler()
+        self._has_control = False
+        self._belt_running = False
+        self._held_targets: dict[Op, tuple[ControlRequest, float]] = {}
+        self._ever_connected = False
+        self._closing = False
+        self._rssi_dbm: int | None = None
+        self.record = ConnectRecord()
+
+    # --- TreadmillLink: state --------------------------------------------------------------
+
+    @property
+    def info(self) -> DeviceInfo:
+        return self._info
+
+    @property
+    def quirks(self) -> DeviceQuirks:
+        return self._quirks
+
+    @property
+    def is_connected(self) -> bool:
+        return self._client is not None and self._client.is_connected
+
+    @property
+    def has_control(self) -> bool:
+        return self._has_control
+
+    def add_listener(self, listener: MachineListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    # --- connecting --------------------------------------------------------------------------
+
+    async def connect(self) -> DeviceInfo:
+        """Find, connect, discover, read, subscribe; retried a few times with backoff."""
+        if self.is_connected:
+            return self._info
+        last_error: BaseException | None = None
+        for attempt in range(self._connect_attempts):
+            if attempt:
+                delay_s = self._retry_backoff_s * 2 ** (attempt - 1)
+                log.info("connect failed (%s); retry in %g s", last_error, delay_s)
+                await asyncio.sleep(delay_s)
+            self.record = ConnectRecord(attempts=attempt + 1)
+            try:
+                return await self._connect_once()
+            except (NotAnFtmsTreadmill, BluetoothUnavailable) as error:
+                await self._drop_client()
+                raise error
+            except (BleakError, OSError, TimeoutError, TreadctlError) as error:
+                # Radio trouble is retried; anything else is a bug and propagates as is.
+                await self._drop_client()
+                if is_permanent(error):
+                    translated = translate(error, self._target)
+                    assert translated is not None
+                    raise translated from error
+                last_error = error
+        assert last_error is not None
+        translated = translate(last_error, self._target)
+        if translated is None:
+            translated = DeviceNotFound(
+                f"could not connect to {self._target} after {self._connect_attempts} attempts "
+                f"({last_error or type(last_error).__name__}); switch it on, stay close, and try "
+                "again"
+            )
+        raise translated from last_error
+
+    async def _connect_once(self) -> DeviceInfo:
+        target = await self._find_device()
+        client = BleakClient(
+            target,
+            disconnected_callback=self._on_bleak_disconnect,
+            timeout=self._connect_timeout_s,
+            backend=self._client_backend,
+            **self._backend_kwargs,
+        )
+        self._client = client
+        await client.connect()
+        name = client.name or (self.record.advert.name if self.record.advert else self._target)
+        self.record.services = _snapshot_services(client)
+        if client.services.get_service(FTMS_SERVICE_UUID) is None:
+            raise NotAnFtmsTreadmill(
+                f"{name} ({client.address}) does not offer the Fitness Machine Service (FTMS); "
+                "treadctl can only drive FTMS treadmills"
+            )
+        quirks = self._given_quirks or detect_quirks(name)
+        self._quirks = quirks
+
+        features = await self._read(client, FEATURE_UUID, decode_feature)
+        speed_range = await self._read(client, SPEED_RANGE_UUID, decode_speed_range)
+        incline_range = await self._read(client, INCLINE_RANGE_UUID, decode_incline_range)
+        training = await self._read(client, TRAINING_STATUS_UUID, decode_training_status)
+        self.record.speed_range = speed_range
+        self.record.incline_range = incline_range
+        self.record.training_status = training
+
+        self._assembler.reset()
+        self._has_control = False
+        self._belt_running = False
+        self._held_targets.clear()
+        # Order as in the spec's test preamble: status channels, then the Control Point's
+        # indications (before any write can happen), then the data stream.
+        await self._subscribe(client, TRAINING_STATUS_UUID, self._on_training_status)
+        await self._subscribe(client, MACHINE_STATUS_UUID, self._on_machine_status)
+        self._cp_char = client.services.get_characteristic(CONTROL_POINT_UUID)
+        if self._cp_char is not None:
+            await self._subscribe(client, CONTROL_POINT_UUID, self._on_control_point, required=True)
+            props = self._cp_char.properties
+            # Some walking pads offer only Write Without Response (reference.md §10).
+            self._cp_with_response = "write" in props or "write-without-response" not in props
+        await self._subscribe(client, TREADMILL_DATA_UUID, self._on_treadmill_data)
+
+        self._info = DeviceInfo(
+            name=name,
+            address=client.address,
+            limits=limits_from_ranges(speed_range, incline_range, quirks),
+            features=features,
+            quirks=quirks.names(),
+        )
+        state = LinkState.RECONNECTED if self._ever_connected else LinkState.CONNECTED
+        self._ever_connected = True
+        self._emit(LinkEvent(state, rssi_dbm=self._rssi_dbm, reason=f"connected to {name}"))
+        if training is not None:
+            self._emit(TrainingStatusEvent(training))
+        return self._info
+
+    async def _find_device(self) -> BLEDevice | str:
+        """Scan for the address or name (to learn the RSSI and advertisement) within a deadline."""
+        if not self._scan_before_connect:
+            return self._target
+        wanted = self._target.lower()
+        by_address = looks_like_address(self._target)
+        found: asyncio.Future[tuple[BLEDevice, AdvertisementData]] = (
+            asyncio.get_running_loop().create_future()
+        )
+
+        def on_advert(device: BLEDevice, adv: AdvertisementData) -> None:
+            if found.done():
+                return
+            names = {(adv.local_name or "").lower(), (device.name or "").lower()}
+            if device.address.lower() == wanted or (not by_address and wanted in names):
+                found.set_result((device, adv))
+
+        try:
+            async with BleakScanner(
+                on_advert, backend=self._scanner_backend, **self._backend_kwargs
+            ):
+                device, adv = await asyncio.wait_for(found, self._scan_timeout_s)
+        except TimeoutError:
+            if by_address:
+                return self._target  # bleak can still connect to a device that is not advertising
+            raise DeviceNotFound(
+                f"no treadmill called {self._target!r} was found within "
+                f"{self._scan_timeout_s:g} s; switch it on, stay close, and check the name with "
+                "`treadctl scan`"
+            ) from None
+        self._rssi_dbm = adv.rssi
+        self.record.advert = to_found(device.address, device.name, adv)
+        if not is_ftms(adv):
+            log.info("%s does not advertise FTMS; trying anyway", device.address)
+        return device
+
+    async def _read(self, client: BleakClient, uuid: str, decode: Callable[[bytes], Any]) -> Any:
+        """Read and decode one characteristic; None (recorded) when absent or undecodable."""
+        if client.services.get_characteristic(uuid) is None:
+            return None
+        try:
+            raw = bytes(await client.read_gatt_char(uuid))
+        except BleakGATTProtocolError as error:
+            if int(error.code) in SECURITY_ATT_ERRORS:
+                raise
+            self.record.read_errors[uuid] = str(error)
+            return None
+        self.record.reads[uuid] = raw
+        try:
+            return decode(raw)
+        except DecodeError as error:
+            self.record.read_errors[uuid] = f"undecodable: {error}"
+            return None
+
+    async def _subscribe(
+        self,
+        client: BleakClient,
+        uuid: str,
+        handler: Callable[[BleakGATTCharacteristic, bytearray], None],
+        *,
+        required: bool = False,
+    ) -> None:
+        if client.services.get_characteristic(uuid) is None:
+            return
+        try:
+            await client.start_notify(uuid, handler)
+        except BleakError as error:
+            if required or is_permanent(error):
+                raise
+            self.record.subscribe_errors[uuid] = str(error)
+            log.warning("could not subscribe to %s: %s", uuid, error)
+            return
+        self.record.subscribed.append(uuid)
+
+    async def disconnect(self) -> None:
+        """Close the link on purpose (the supervisor sends Stop before calling this)."""
+        client = self._client
+        if client is None:
+            return
+        self._closing = True
+        try:
+            self._lost("closed by treadctl", emit=client.is_connected)
+            await client.disconnect()
+        except (BleakError, OSError) as error:
+            log.info("disconnect: %s", error)
+        finally:
+            self._closing = False
+
+    async def _drop_client(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            await client.disconnect()
+        except (BleakError, OSError, TimeoutError) as error:
+            log.debug("dropping a half-open client: %s", error)
+
+    def _on_bleak_disconnect(self, client: BleakClient) -> None:
+        if client is not self._client or self._closing:
+            return
+        self._lost("the treadmill disconnected", emit=True)
+
+    def _lost(self, reason: str, *, emit: bool) -> None:
+        """Forget everything that only lives as long as the link (FTMS §4.18, §4.16.2.1)."""
+        self._client = None
+        self._cp_char = None
+        self._has_control = False
+        self._belt_running = False
+        self._held_targets.clear()
+        self._assembler.reset()
+        pending = self._pending
+        if pending is not None and not pending.future.done():
+            pending.future.set_exception(
+                LinkLost(pending.op, f"the link dropped during {pending.op} ({reason})")
+            )
+        if emit:
+            self._emit(LinkEvent(LinkState.DISCONNECTED, reason=reason))
+
+    # --- notifications -----------------------------------------------------------------------
+
+    def _emit(self, event: MachineEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a faulty consumer must not break the link
+                log.exception("machine event listener failed on %r", event)
+
+    def _on_treadmill_data(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            record = self._assembler.feed(bytes(data))
+        except DecodeError as error:
+            log.warning("dropped undecodable treadmill data %s: %s", bytes(data).hex(" "), error)
+            return
+        if record is None:
+            return
+        if self._quirks.reports_mph:
+            record = _record_in_kmh(record)
+        self._emit(TelemetryEvent(record))
+
+    def _on_machine_status(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            status = decode_machine_status(bytes(data))
+        except DecodeError as error:
+            log.warning("dropped undecodable status %s: %s", bytes(data).hex(" "), error)
+            return
+        op = status.op_code
+        if op in (_RESET, _CONTROL_LOST):
+            self._has_control = False
+        if op in (_RESET, _STOPPED_OR_PAUSED, _SAFETY_KEY):
+            self._belt_running = False
+            self._held_targets.clear()
+        elif op == _STARTED:
+            self._belt_running = True
+        if (
+            op == _TARGET_SPEED_CHANGED
+            and self._quirks.reports_mph
+            and status.target_speed_kmh is not None
+        ):
+            status = replace(status, target_speed_kmh=round(mph_to_kmh(status.target_speed_kmh), 2))
+        self._emit(StatusEvent(status))
+
+    def _on_training_status(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            status = decode_training_status(bytes(data))
+        except DecodeError as error:
+            log.warning("dropped undecodable training status %s: %s", bytes(data).hex(" "), error)
+            return
+        self._emit(TrainingStatusEvent(status))
+
+    def _on_control_point(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            response = decode_response(bytes(data))
+        except DecodeError as error:
+            log.warning("dropped undecodable indication %s: %s", bytes(data).hex(" "), error)
+            return
+        pending = self._pending
+        if pending is None or pending.future.done():
+            log.info("indication with no procedure waiting: %s", bytes(data).hex(" "))
+            return
+        if response.request_op_code != pending.op_code:
+            log.warning(
+                "indication for op %#04x while waiting for %#04x; ignored",
+                response.request_op_code,
+                pending.op_code,
+            )
+            return
+        pending.future.set_result(response)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    async def request_control(self) -> None:
+        async with self._lock:
+            await self._request_control()
+
+    async def start(self) -> None:
+        async with self._lock:
+            await self._with_control(Op.START, StartOrResume())
+            self._belt_running = True
+            held, self._held_targets = self._held_targets, {}
+            for op, (request, _value) in held.items():
+                await self._send_target(op, request)
+
+    async def stop(self) -> None:
+        async with self._lock:
+            self._held_targets.clear()
+            await self._with_control(Op.STOP, StopOrPause(pause=False))
+            self._belt_running = False
+
+    async def pause(self) -> None:
+        async with self._lock:
+            self._held_targets.clear()
+            await self._with_control(Op.PAUSE, StopOrPause(pause=True))
+            self._belt_running = False
+
+    async def reset(self) -> None:
+        async with self._lock:
+            self._held_targets.clear()
+            await self._with_control(Op.RESET, Reset())
+            # Reset revokes control (FTMS §4.16.2.1): ask again before the next command.
+            self._has_control = False
+            self._belt_running = False
+
+    async def set_speed(self, speed_kmh: float) -> float:
+        """Round to the device increment, refuse outside its range; returns the km/h sent."""
+        limits = self._info.limits
+        self._check_range(
+            Op.SET_SPEED, speed_kmh, limits.speed_min_kmh, limits.speed_max_kmh, "km/h"
+        )
+        rounded = limits.round_speed_kmh(speed_kmh)
+        if rounded > limits.speed_max_kmh + _EPS:
+            rounded = limits.floor_speed_kmh(speed_kmh)
+        wire = round(kmh_to_mph(rounded), 2) if self._quirks.speed_commands_in_mph else rounded
+        request = SetTargetSpeed(speed_kmh=wire)
+        async with self._lock:
+            if self._must_hold(Op.SET_SPEED):
+                self._held_targets[Op.SET_SPEED] = (request, rounded)
+                return rounded
+            await self._send_target(Op.SET_SPEED, request)
+        return rounded
+
+    async def set_incline(self, incline_pct: float) -> float:
+        limits = self._info.limits
+        if not limits.supports_incline:
+            raise OpNotSupported(
+                Op.SET_INCLINE, "op_code_not_supported", "this treadmill has no incline control"
+            )
+        self._check_range(
+            Op.SET_INCLINE, incline_pct, limits.incline_min_pct, limits.incline_max_pct, "%"
+        )
+        rounded = limits.round_incline_pct(incline_pct)
+        if rounded > limits.incline_max_pct + _EPS:
+            rounded = limits.floor_incline_pct(incline_pct)
+        request = SetTargetInclination(incline_pct=rounded)
+        async with self._lock:
+            if self._must_hold(Op.SET_INCLINE):
+                self._held_targets[Op.SET_INCLINE] = (request, rounded)
+                return rounded
+            await self._send_target(Op.SET_INCLINE, request)
+        return rounded
+
+    # --- procedure machinery -------------------------------------------------------------------
+
+    def _must_hold(self, op: Op) -> bool:
+        """Whether a target must wait for the next Start instead of starting the belt itself."""
+        if self._belt_running:
+            return False
+        if self._quirks.control_preamble_before_targets:
+            return True
+        return op is Op.SET_SPEED and self._quirks.start_before_speed
+
+    async def _send_target(self, op: Op, request: ControlRequest) -> None:
+        if self._quirks.control_preamble_before_targets:
+            await self._procedure(Op.REQUEST_CONTROL, RequestControl())
+            self._has_control = True
+            with contextlib.suppress(OperationFailed):  # "already started": usual while running
+                await self._procedure(Op.START, StartOrResume())
+        await self._with_control(op, request)
+
+    def _check_range(self, op: Op, value: float, low: float, high: float, unit: str) -> None:
+        if not math.isfinite(value) or value < low - _EPS or value > high + _EPS:
+            raise InvalidParameter(
+                op,
+                "invalid_parameter",
+                f"{value:g} {unit} is outside the treadmill's range {low:g}-{high:g} {unit}",
+            )
+
+    async def _request_control(self) -> None:
+        await self._procedure(Op.REQUEST_CONTROL, RequestControl())
+        if self._quirks.request_control_twice:
+            await asyncio.sleep(self._request_control_gap_s)
+            await self._procedure(Op.REQUEST_CONTROL, RequestControl())
+        self._has_control = True
+
+    async def _with_control(self, op: Op, request: ControlRequest) -> ControlResponse:
+        if not self._has_control:
+            await self._request_control()
+        return await self._procedure(op, request)
+
+    async def _procedure(self, op: Op, request: ControlRequest) -> ControlResponse:
+        """One write plus its indication, within the response deadline."""
+        client, char = self._client, self._cp_char
+        if client is None or not client.is_connected:
+            raise LinkLost(op, f"cannot {op}: the treadmill is not connected")
+        if char is None:
+            raise OpNotSupported(
+                op, "op_code_not_supported", "this treadmill has no Control Point (read-only)"
+            )
+        payload = encode_request(request)
+        future: asyncio.Future[ControlResponse] = asyncio.get_running_loop().create_future()
+        self._pending = _Pending(op, payload[0], future)
+        timeout_s = self._quirks.response_timeout_s
+        written = False
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._write(op, client, char, payload, future)
+                written = True
+                response = await future
+        except TimeoutError:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                raise future.exception() from None  # type: ignore[misc]
+            if not written:  # the device stayed busy with an earlier procedure
+                raise self._att_error(op, ATT_PROCEDURE_ALREADY_IN_PROGRESS) from None
+            raise CommandTimeout(
+                op, f"the treadmill did not answer {op} within {timeout_s:g} s"
+            ) from None
+        finally:
+            if self._pending is not None and self._pending.future is future:
+                self._pending = None
+        self._check_result(op, response)
+        return response
+
+    async def _write(
+        self,
+        op: Op,
+        client: BleakClient,
+        char: BleakGATTCharacteristic,
+        payload: bytes,
+        future: asyncio.Future[ControlResponse],
+    ) -> None:
+        """Write the request; while the device answers 0xFE, wait a moment and write again.
+
+        0xFE means the write was discarded because the previous procedure has not finished:
+        typically its indication has reached us but our confirmation has not reached the device
+        yet, or an earlier procedure timed out here and is still running there. The caller's
+        deadline bounds the retries.
+        """
+        while True:
+            try:
+                await client.write_gatt_char(char, payload, response=self._cp_with_response)
+                return
+            except BleakGATTProtocolError as error:
+                code = int(error.code)
+                if code != ATT_PROCEDURE_ALREADY_IN_PROGRESS:
+                    raise self._att_error(op, code) from error
+            except (BleakError, OSError) as error:
+                if future.done() and future.exception() is not None:
+                    raise future.exception() from error  # type: ignore[misc]
+                if not self.is_connected:
+                    raise LinkLost(op, f"the link dropped during {op}") from error
+                raise CommandError(op, f"writing {op} failed: {error}") from error
+            await asyncio.sleep(BUSY_RETRY_S)
+
+    def _att_error(self, op: Op, code: int) -> CommandError:
+        if code == ATT_CCCD_IMPROPERLY_CONFIGURED:
+            return CommandError(
+                op,
+                f"the treadmill refused {op}: Control Point indications are not enabled "
+                "(ATT 0xFD); reconnect",
+            )
+        if code == ATT_PROCEDURE_ALREADY_IN_PROGRESS:
+            return CommandError(
+                op,
+                f"the treadmill refused {op}: another Control Point procedure is still in "
+                "progress (ATT 0xFE)",
+            )
+        if code in SECURITY_ATT_ERRORS:
+            return PairingRequired(op, self._info.name)
+        return CommandError(op, f"the treadmill refused {op} with ATT error {code:#04x}")
+
+    def _check_result(self, op: Op, response: ControlResponse) -> None:
+        code = int(response.result)
+        if code == ResultCode.SUCCESS:
+            return
+        if code == ResultCode.CONTROL_NOT_PERMITTED:
+            self._has_control = False
+            if op is Op.REQUEST_CONTROL:
+                raise ControlLocked(op, self._info.name)
+            raise ControlNotPermitted(op, "control_not_permitted")
+        if code == ResultCode.OP_CODE_NOT_SUPPORTED:
+            raise OpNotSupported(op, "op_code_not_supported")
+        if code == ResultCode.INVALID_PARAMETER:
+            raise InvalidParameter(op, "invalid_parameter")
+        if code == ResultCode.OPERATION_FAILED:
+            raise OperationFailed(op, "operation_failed")
+        raise CommandError(op, f"the treadmill answered {op} with unknown result {code:#04x}")
+
+
+def _record_in_kmh(record: TreadmillData) -> TreadmillData:
+    """A record from a device that writes mph into the km/h fields, in km/h."""
+    changes = {
+        name: round(mph_to_kmh(value), 2)
+        for name in ("speed_kmh", "average_speed_kmh")
+        if (value := getattr(record, name)) is not None
+    }
+    return replace_record(record, **changes) if changes else record
+
+
+def _snapshot_services(client: BleakClient) -> tuple[GattServiceInfo, ...]:
+    services = []
+    for service in client.services:
+        chars = tuple(
+            GattCharacteristicInfo(
+                uuid=c.uuid,
+                handle=c.handle,
+                properties=tuple(c.properties),
+                description=c.description,
+            )
+            for c in service.characteristics
+        )
+        services.append(GattServiceInfo(service.uuid, service.description, chars))
+    return tuple(services)
+
+
+__all__ = ["ConnectRecord", "FtmsClient", "looks_like_address"]

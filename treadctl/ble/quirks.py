@@ -1,0 +1,97 @@
+"""Device quirks as configuration: one record read by the client, never per-device branches.
+
+Real FTMS treadmills deviate from the spec in a few recurring ways (reference.md §10). Each way is
+one field here; named presets combine them, and :func:`detect_quirks` picks a preset from the
+advertised name only where a source documents that name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+
+DEFAULT_RESPONSE_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class DeviceQuirks:
+    """How a device departs from the spec. The defaults describe a compliant treadmill."""
+
+    # Request Control + Start before every Set Target Speed / Inclination (Technogym MyRun).
+    control_preamble_before_targets: bool = False
+    # Speed targets are acknowledged but ignored until the belt runs (3G Cardio Pro Runner X).
+    start_before_speed: bool = False
+    # The Supported Speed Range holds mph values in its km/h fields (FITSHOW FS-BT-T4).
+    range_in_mph: bool = False
+    # Treadmill Data and target-speed status report mph in the km/h fields (Bowflex T9 setting).
+    reports_mph: bool = False
+    # Set Target Speed is interpreted as mph by the device (Horizon T202, Bowflex T9).
+    speed_commands_in_mph: bool = False
+    # Request Control must be sent twice, half a second apart (WELLFIT TM, SW*, YPOO-MINI PRO).
+    request_control_twice: bool = False
+    # How long to wait for a Control Point write plus its 0x80 indication.
+    response_timeout_s: float = DEFAULT_RESPONSE_TIMEOUT_S
+
+    def names(self) -> tuple[str, ...]:
+        """The quirks that are switched on, by field name (for DeviceInfo and the audit log)."""
+        active: list[str] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) and value:
+                active.append(f.name)
+        if self.response_timeout_s != DEFAULT_RESPONSE_TIMEOUT_S:
+            active.append(f"response_timeout_s={self.response_timeout_s:g}")
+        return tuple(active)
+
+
+SPEC = DeviceQuirks()
+
+PRESETS: dict[str, DeviceQuirks] = {
+    "spec": SPEC,
+    "control-preamble": replace(SPEC, control_preamble_before_targets=True),
+    "start-before-speed": replace(SPEC, start_before_speed=True),
+    "mph-range": replace(SPEC, range_in_mph=True),
+    "reports-mph": replace(SPEC, reports_mph=True),
+    "mph-commands": replace(SPEC, speed_commands_in_mph=True),
+    "request-control-twice": replace(SPEC, request_control_twice=True),
+    "slow-response": replace(SPEC, response_timeout_s=5.0),
+}
+
+# Name prefixes documented for a quirk (reference.md §10). Anything else gets the spec behaviour.
+_NAME_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("BFX_T9_", "mph-commands"),
+    ("WELLFIT TM", "request-control-twice"),
+    ("YPOO-MINI PRO", "request-control-twice"),
+)
+
+
+class UnknownQuirk(ValueError):
+    """A quirk preset name that does not exist."""
+
+
+def combine(preset_names: Iterable[str]) -> DeviceQuirks:
+    """One record with every listed preset switched on (``spec`` contributes nothing)."""
+    result = SPEC
+    for raw in preset_names:
+        name = raw.strip().lower()
+        if not name:
+            continue
+        preset = PRESETS.get(name)
+        if preset is None:
+            valid = ", ".join(PRESETS)
+            raise UnknownQuirk(f"unknown device quirk {raw!r}; choose from: {valid}")
+        changes = {
+            f.name: getattr(preset, f.name)
+            for f in fields(preset)
+            if getattr(preset, f.name) != getattr(SPEC, f.name)
+        }
+        result = replace(result, **changes)
+    return result
+
+
+def detect_quirks(advertised_name: str | None) -> DeviceQuirks:
+    """Quirks documented for a device name; the spec behaviour for every other name."""
+    if not advertised_name:
+        return SPEC
+    upper = advertised_name.upper()
+    return combine(preset for prefix, preset in _NAME_PREFIXES if upper.startswith(prefix))

@@ -1,0 +1,92 @@
+"""A client wired to the simulator: the real bleak front end over ``simulators.bleak_backend``.
+
+``run --simulate``, ``scan --simulate``, ``probe --simulate`` and the tests build their link here,
+so the simulated path runs exactly the code a real treadmill gets. The quirks a simulator
+personality needs are the ones a user would configure for the real device it imitates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from treadctl.ble.client import FtmsClient
+from treadctl.ble.quirks import PRESETS, DeviceQuirks
+
+if TYPE_CHECKING:
+    from simulators.bleak_backend import SimAir
+    from simulators.faults import Fault
+    from simulators.treadmill import SimulatedTreadmill
+
+SIM_ADDRESS = "SIM-TREADMILL-1"
+SIM_NAME = "treadctl sim"
+
+# Simulator personality -> the quirk preset its real counterpart needs (others: spec).
+PERSONALITY_QUIRKS: dict[str, str] = {
+    "needs-start-before-speed": "start-before-speed",
+    "mph-range": "mph-range",
+    "slow-response": "slow-response",
+}
+
+
+def quirks_for_personality(personality: str) -> DeviceQuirks:
+    return PRESETS[PERSONALITY_QUIRKS.get(personality, "spec")]
+
+
+def add_simulated_treadmill(
+    personality: str = "spec",
+    faults: Sequence[str | Fault] = (),
+    *,
+    address: str = SIM_ADDRESS,
+    name: str = SIM_NAME,
+    rssi_dbm: int = -58,
+    sim_air: SimAir | None = None,
+) -> SimulatedTreadmill:
+    """Put a simulated treadmill on the (default) simulated air; raises ValueError on bad input."""
+    from simulators.bleak_backend import SimAir
+    from simulators.faults import Fault, parse_fault
+    from simulators.personalities import personality as preset
+    from simulators.treadmill import SimulatedTreadmill
+
+    parsed = [f if isinstance(f, Fault) else parse_fault(f) for f in faults]
+    treadmill = SimulatedTreadmill(preset(personality), faults=parsed)
+    (sim_air or SimAir.default()).add(treadmill, address=address, name=name, rssi_dbm=rssi_dbm)
+    return treadmill
+
+
+def simulated_link(
+    personality: str = "spec",
+    faults: Sequence[str | Fault] = (),
+    *,
+    address: str = SIM_ADDRESS,
+    name: str = SIM_NAME,
+    quirks: DeviceQuirks | None = None,
+    sim_air: SimAir | None = None,
+    att_mtu: int | None = None,
+    connect_attempts: int = 3,
+) -> tuple[FtmsClient, SimulatedTreadmill]:
+    """A simulated treadmill on the air and an ``FtmsClient`` for it (not yet connected).
+
+    ``personality`` and ``faults`` use the simulator's names (``treadctl sim --help``); the
+    client gets the quirks that personality calls for unless ``quirks`` is given.
+    """
+    from simulators.bleak_backend import SimBleakClient, SimBleakScanner
+
+    treadmill = add_simulated_treadmill(
+        personality, faults, address=address, name=name, sim_air=sim_air
+    )
+    backend_kwargs: dict[str, object] = {}
+    if sim_air is not None:
+        backend_kwargs["sim_air"] = sim_air
+    if att_mtu is not None:
+        backend_kwargs["att_mtu"] = att_mtu
+    client = FtmsClient(
+        address,
+        quirks if quirks is not None else quirks_for_personality(personality),
+        client_backend=SimBleakClient,
+        scanner_backend=SimBleakScanner,
+        backend_kwargs=backend_kwargs,
+        connect_attempts=connect_attempts,
+        scan_timeout_s=3.0,
+    )
+    return client, treadmill
