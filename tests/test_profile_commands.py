@@ -187,17 +187,14 @@ def test_check_lists_clamps_before_anything_moves(
     assert plan["items"][1]["speed_kmh"] == 4.0
 
 
-def test_check_device_without_client_support(capsys: pytest.CaptureFixture[str]) -> None:
-    import importlib
-
-    try:
-        ble = importlib.import_module("treadctl.ble")
-    except ImportError:
-        ble = None
-    if ble is not None and hasattr(ble, "read_device_limits"):
-        pytest.skip("the BLE client provides read_device_limits")
-    status, _, err = run(capsys, "profile", "check", "retro-10", "--device", "AA:BB")
-    assert status == 2 and "--simulate" in err
+def test_check_device_without_bluetooth_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/treadctl-test-bus")
+    status, _, err = run(capsys, "profile", "check", "retro-10", "--device", "AA:BB:CC:DD:EE:FF")
+    assert status == 2
+    assert "Bluetooth is not available" in err and "--simulate" in err
+    assert "Traceback" not in err
 
 
 def test_config_init_then_show(capsys: pytest.CaptureFixture[str], isolated_home: Path) -> None:

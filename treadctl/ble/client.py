@@ -751,4 +751,19 @@ def _snapshot_services(client: BleakClient) -> tuple[GattServiceInfo, ...]:
     return tuple(services)
 
 
-__all__ = ["ConnectRecord", "FtmsClient", "looks_like_address"]
+__all__ = ["ConnectRecord", "FtmsClient", "looks_like_address", "read_device_info"]
+
+
+async def read_device_info(
+    address_or_name: str, quirks: DeviceQuirks | None = None, **client_options: Any
+) -> DeviceInfo:
+    """Connect, read what the treadmill advertises (ranges, features), and disconnect.
+
+    Used by the pre-flight check (`treadctl profile check --device`): nothing is written to the
+    Control Point, so the belt cannot move. ``client_options`` go to ``FtmsClient``.
+    """
+    client = FtmsClient(address_or_name, quirks, **client_options)
+    try:
+        return await client.connect()
+    finally:
+        await client.disconnect()

@@ -52,8 +52,11 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=_validate)
 
-    edit = actions.add_parser("edit", parents=[common], help="edit a user profile")
+    edit = actions.add_parser("edit", parents=[common], help="edit a profile in the editor")
     edit.add_argument("profile", metavar="NAME|FILE")
+    edit.add_argument(
+        "--external", action="store_true", help="use $EDITOR instead of the built-in editor"
+    )
     edit.set_defaults(func=_edit)
 
     copy = actions.add_parser("copy", parents=[common], help="copy a profile to customise it")
@@ -389,20 +392,28 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace) -> int:
-    from treadctl.errors import UsageError
-    from treadctl.paths import shipped_profiles_dir
-    from treadctl.profile.loading import ProfileInvalid, read_profile, resolve_profile
+    """The TUI editor on a terminal (a shipped profile is saved as a user copy); with
+    ``--external`` or without a terminal, ``$EDITOR`` on a user profile followed by validation."""
+    from treadctl.profile.loading import resolve_profile
 
     path = resolve_profile(args.profile)
+    if not args.external and sys.stdin.isatty() and sys.stdout.isatty():
+        from treadctl.config import config_from_args
+        from treadctl.tui.app import run_editor
+
+        return run_editor(path, config_from_args(args).config)
+    return _edit_external(path, args.profile)
+
+
+def _edit_external(path: Path, name: str) -> int:
+    from treadctl.errors import UsageError
+    from treadctl.paths import shipped_profiles_dir
+    from treadctl.profile.loading import ProfileInvalid, read_profile
+
     if path.resolve().is_relative_to(shipped_profiles_dir().resolve()):
         raise UsageError(
-            f"{args.profile!r} is a shipped profile; copy it first: "
-            f"treadctl profile copy {path.stem}"
+            f"{name!r} is a shipped profile; copy it first: treadctl profile copy {path.stem}"
         )
-    editor = _tui_editor()
-    if editor is not None:
-        result = editor(path)
-        return int(result) if isinstance(result, int) else 0
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not command:
         raise UsageError("set $EDITOR (or $VISUAL) to the editor to use, e.g. EDITOR=nano")
@@ -422,17 +433,6 @@ def _edit(args: argparse.Namespace) -> int:
         return 2
     print(f"ok  {path}  ({profile.name}, {_format_s(profile.total_duration_s)})")
     return 0
-
-
-def _tui_editor() -> Any:
-    """The TUI editor's ``run_editor(path)`` once it exists, else None."""
-    import importlib
-
-    try:
-        module = importlib.import_module("treadctl.tui.editor")
-    except ImportError:
-        return None
-    return getattr(module, "run_editor", None)
 
 
 def _copy(args: argparse.Namespace) -> int:
@@ -522,31 +522,12 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _device_limits(address: str) -> DeviceLimits:
-    """The treadmill's ranges through the BLE client, when it offers ``read_device_limits``."""
+    """The treadmill's advertised ranges, read over Bluetooth without taking control."""
     import asyncio
-    import importlib
-    import inspect
 
-    from treadctl.errors import UsageError
+    from treadctl.ble.client import read_device_info
 
-    try:
-        ble = importlib.import_module("treadctl.ble")
-    except ImportError:
-        ble = None
-    reader = getattr(ble, "read_device_limits", None) if ble is not None else None
-    if reader is None:
-        raise UsageError(
-            "reading a treadmill's ranges is not available in this version; "
-            "use --simulate to check against the simulator's ranges"
-        )
-    result = reader(address)
-    if inspect.isawaitable(result):
-        result = asyncio.run(_await(result))
-    return result
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
+    return asyncio.run(read_device_info(address)).limits
 
 
 def plan_json(plan: Plan, body_mass_kg: float) -> dict[str, Any]:
