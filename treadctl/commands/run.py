@@ -1,25 +1,82 @@
-"""`treadctl run` (placeholder until the session engine lands)."""
+"""`treadctl run PROFILE`: walk a session on the treadmill (or the simulator)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("run", parents=[common], help="run a session")
-    parser.add_argument("profile", nargs="?")
-    parser.add_argument("--simulate", action="store_true")
-    parser.add_argument("--fast", action="store_true")
-    parser.add_argument("--headless", action="store_true")
+    parser = subparsers.add_parser(
+        "run",
+        parents=[common],
+        help="run a session",
+        description="Run a profile on the treadmill (or the simulator with --simulate).",
+    )
+    parser.add_argument("profile", metavar="PROFILE", help="profile name or .toml file")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--device", metavar="ADDRESS", help="treadmill address or name")
+    where.add_argument("--simulate", action="store_true", help="use the built-in simulator")
+    parser.add_argument("--headless", action="store_true", help="progress lines, no terminal UI")
+    parser.add_argument(
+        "--fast", action="store_true", help="with --simulate: run on a virtual clock, at once"
+    )
+    parser.add_argument(
+        "--sim-personality", metavar="NAME", default="spec", help="simulator personality"
+    )
+    parser.add_argument(
+        "--sim-fault",
+        metavar="NAME@SECONDS",
+        action="append",
+        default=[],
+        help="inject a simulator fault (repeatable), e.g. safety-key@300",
+    )
+    parser.add_argument("--audit", metavar="FILE", help="write the audit log (JSON lines) here")
+    parser.add_argument("--no-speech", action="store_true", help="no spoken cues in the UI")
     parser.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
-    print("treadctl run: not yet available", file=sys.stderr)
-    return 2
+    from treadctl.session.wiring import RunOptions, run_session
+
+    headless = bool(args.headless) or not (sys.stdin.isatty() and sys.stdout.isatty())
+    options = RunOptions(
+        profile=args.profile,
+        device=args.device,
+        simulate=bool(args.simulate),
+        headless=headless,
+        fast=bool(args.fast),
+        personality=args.sim_personality,
+        faults=tuple(args.sim_fault),
+        audit=Path(args.audit) if args.audit else None,
+        config=Path(args.config) if getattr(args, "config", None) else None,
+        speech=not args.no_speech,
+    )
+    return run_session(options)
 
 
 def start_screen(args: argparse.Namespace) -> int:
-    print("treadctl: the start screen is not yet available; see treadctl --help", file=sys.stderr)
-    return 2
+    """``treadctl`` alone on a terminal: pick a profile and a treadmill, then run it."""
+    try:
+        from treadctl.tui.app import run_start_ui
+    except ImportError:
+        print("treadctl: the start screen is not available; see treadctl --help", file=sys.stderr)
+        return 2
+    from treadctl.config import load_config
+    from treadctl.session.wiring import RunOptions, run_session
+
+    config_path = Path(args.config) if getattr(args, "config", None) else None
+    choice = run_start_ui(load_config(config_path).config)
+    if choice is None:
+        return 0
+    device = getattr(choice, "device", None)
+    address = getattr(device, "address", None)
+    options = RunOptions(
+        profile=str(choice.profile_path),
+        device=address,
+        simulate=address is None,
+        headless=False,
+        config=config_path,
+    )
+    return run_session(options)

@@ -1,0 +1,137 @@
+"""Pure supervisor arithmetic: caps per direction, clamping, ramp stepping, status decisions."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from treadctl.config import SafetyConfig
+from treadctl.direction import Direction
+from treadctl.ftms.machine_status import MachineStatus
+from treadctl.limits import DeviceLimits
+from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed, ramp_step, strictest
+from treadctl.safety.checks import CommandHistory, FollowCheck, RunawayCheck, Watchdog
+from treadctl.safety.rules import Action, Reason, decide_status
+
+SAFETY = SafetyConfig()
+LIMITS = DeviceLimits()
+
+
+def test_backward_caps_are_stricter() -> None:
+    forward = caps_for(Direction.FORWARD, SAFETY, LIMITS)
+    backward = caps_for(Direction.BACKWARD, SAFETY, LIMITS)
+    assert forward.max_speed_kmh == SAFETY.max_speed_kmh
+    assert backward.max_speed_kmh == SAFETY.max_backward_speed_kmh
+    assert backward.acceleration_kmh_per_s < forward.acceleration_kmh_per_s
+    assert strictest(forward, backward).max_speed_kmh == backward.max_speed_kmh
+
+
+def test_clamp_speed_reports_the_cap() -> None:
+    backward = caps_for(Direction.BACKWARD, SAFETY, LIMITS)
+    clamp = clamp_speed(9.0, backward)
+    assert clamp.sent == backward.max_speed_kmh
+    assert clamp.reason == "backward speed cap"
+    assert clamp_speed(0.1, backward).sent == LIMITS.speed_min_kmh
+    assert clamp_speed(float("nan"), backward).sent == LIMITS.speed_min_kmh
+
+
+def test_device_range_below_user_cap() -> None:
+    pad = DeviceLimits(speed_min_kmh=1.0, speed_max_kmh=6.0, speed_increment_kmh=0.5)
+    caps = caps_for(Direction.FORWARD, SafetyConfig(max_speed_kmh=7.7), pad)
+    assert caps.max_speed_kmh == 6.0
+    assert clamp_speed(3.3, caps).sent == 3.5
+
+
+def test_incline_without_incline_support_is_zero() -> None:
+    caps = caps_for(Direction.FORWARD, SAFETY, DeviceLimits(supports_incline=False))
+    assert clamp_incline(5.0, caps).sent == 0.0
+
+
+@given(
+    asked=st.floats(-5, 30, allow_nan=False),
+    direction=st.sampled_from(list(Direction)),
+    increment=st.sampled_from([0.1, 0.5, 0.05]),
+)
+def test_clamped_speed_never_exceeds_the_caps(
+    asked: float, direction: Direction, increment: float
+) -> None:
+    limits = DeviceLimits(speed_min_kmh=0.5, speed_max_kmh=12.0, speed_increment_kmh=increment)
+    caps = caps_for(direction, SAFETY, limits)
+    sent = clamp_speed(asked, caps).sent
+    assert caps.min_speed_kmh - 1e-9 <= sent <= caps.max_speed_kmh + 1e-9
+
+
+@given(
+    accel=st.floats(0.05, 2.0),
+    increment=st.sampled_from([0.1, 0.5, 0.01, 0.05]),
+)
+def test_ramp_step_never_exceeds_the_acceleration(accel: float, increment: float) -> None:
+    limits = DeviceLimits(speed_increment_kmh=increment)
+    safety = SafetyConfig(
+        max_acceleration_kmh_per_s=accel, max_backward_acceleration_kmh_per_s=accel
+    )
+    caps = caps_for(Direction.FORWARD, safety, limits)
+    step = ramp_step(caps)
+    assert step.step_kmh / step.interval_s <= accel + 1e-9
+    assert step.step_kmh >= increment - 1e-9
+    assert step.interval_s >= 0.5 - 1e-9
+
+
+def test_watchdog_fires_once_per_episode() -> None:
+    dog = Watchdog(3.0)
+    assert not dog.check(100.0)  # no data yet: nothing to be stale
+    dog.feed(1.0)
+    assert not dog.check(3.9)
+    assert dog.check(4.0)
+    assert not dog.check(5.0)
+    dog.feed(6.0)
+    assert dog.check(9.5)
+
+
+def test_runaway_needs_more_than_a_moment() -> None:
+    check = RunawayCheck(tolerance_kmh=0.5, moment_s=2.0)
+    assert not check.observe(0.0, 5.0, 4.0)
+    assert not check.observe(1.0, 5.0, 4.0)
+    assert not check.observe(1.5, 4.2, 4.0)  # back within tolerance: the moment restarts
+    assert not check.observe(2.0, 5.0, 4.0)
+    assert check.observe(4.0, 5.0, 4.0)
+
+
+def test_a_slowing_belt_is_not_a_runaway() -> None:
+    history = CommandHistory(window_s=10.0)
+    history.record(0.0, 6.0)
+    history.record(1.0, 1.0)
+    assert history.peak(5.0) == 6.0
+    assert history.peak(20.0) == 1.0
+
+
+def test_follow_check_catches_a_belt_that_ignores_a_ramp() -> None:
+    check = FollowCheck(timeout_s=10.0)
+    fired = [check.observe(t, 2.0, 2.0 + 0.2 * t, commanded_t=t) for t in range(0, 15)]
+    assert any(fired)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (MachineStatus(0x03, "stopped_by_safety_key"), Reason.SAFETY_KEY),
+        (MachineStatus(0x02, "stopped_by_user"), Reason.CONSOLE_STOP),
+        (MachineStatus(0x02, "paused_by_user"), Reason.CONSOLE_PAUSE),
+        (MachineStatus(0xFF, "control_permission_lost"), Reason.CONTROL_LOST),
+        (MachineStatus(0x01, "reset"), Reason.MACHINE_RESET),
+    ],
+)
+def test_the_treadmills_word_halts(status: MachineStatus, reason: Reason) -> None:
+    decision = decide_status(status, speed_cap_kmh=4.0, incline_cap_pct=6.0, driving=True)
+    assert decision.action is Action.HALT
+    assert decision.reason is reason
+
+
+def test_console_speed_within_caps_is_adopted_and_above_stops() -> None:
+    within = MachineStatus(0x05, "target_speed_changed", target_speed_kmh=3.5)
+    above = MachineStatus(0x05, "target_speed_changed", target_speed_kmh=6.0)
+    kw = {"speed_cap_kmh": 4.0, "incline_cap_pct": 6.0}
+    assert decide_status(within, driving=True, **kw).action is Action.ADOPT
+    assert decide_status(within, driving=False, **kw).action is Action.REPORT
+    assert decide_status(above, driving=True, **kw).action is Action.HALT

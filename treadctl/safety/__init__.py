@@ -1,0 +1,1 @@
+"""The safety supervisor: the only path to the belt (caps, ramps, checks, decisions)."""

@@ -1,0 +1,112 @@
+"""Verification of the belt against what was commanded: pure, fed with (time, value) samples.
+
+Each check answers "is something wrong, and since when?" from the numbers it is given; the
+supervisor decides what to do. Times are the session loop's ``time()``; nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+# Defaults chosen for walking speeds: a belt settles within a few seconds of a command.
+RUNAWAY_TOLERANCE_KMH = 0.5
+RUNAWAY_MOMENT_S = 2.0
+FOLLOW_TOLERANCE_KMH = 0.6
+FOLLOW_TOLERANCE_FRACTION = 0.15
+FOLLOW_TIMEOUT_S = 10.0
+# How long a higher command still excuses a faster belt (the belt decelerates, it doesn't jump).
+SETTLE_WINDOW_S = 10.0
+
+
+@dataclass
+class Watchdog:
+    """Stale telemetry: no Treadmill Data for ``timeout_s``."""
+
+    timeout_s: float
+    last_data_t: float | None = None
+    fired: bool = False
+
+    def feed(self, now: float) -> None:
+        self.last_data_t = now
+        self.fired = False
+
+    def deadline(self) -> float | None:
+        return None if self.last_data_t is None else self.last_data_t + self.timeout_s
+
+    def check(self, now: float) -> bool:
+        """True once per stale episode."""
+        deadline = self.deadline()
+        if deadline is None or self.fired or now < deadline:
+            return False
+        self.fired = True
+        return True
+
+
+@dataclass
+class CommandHistory:
+    """Recent speed commands, so a slowing belt is not mistaken for a runaway."""
+
+    window_s: float = SETTLE_WINDOW_S
+    _items: deque[tuple[float, float]] = field(default_factory=deque)
+
+    def record(self, now: float, speed_kmh: float) -> None:
+        self._items.append((now, speed_kmh))
+        self._trim(now)
+
+    def peak(self, now: float) -> float:
+        """The highest speed commanded in the window (or the last command before it)."""
+        self._trim(now)
+        return max((s for _, s in self._items), default=0.0)
+
+    def _trim(self, now: float) -> None:
+        # Keep the newest command even when old: it is what the belt should be doing now.
+        while len(self._items) > 1 and self._items[1][0] <= now - self.window_s:
+            self._items.popleft()
+
+
+@dataclass
+class RunawayCheck:
+    """Measured speed above the ceiling plus a tolerance for longer than a moment."""
+
+    tolerance_kmh: float = RUNAWAY_TOLERANCE_KMH
+    moment_s: float = RUNAWAY_MOMENT_S
+    since_t: float | None = None
+
+    def observe(self, now: float, measured_kmh: float, ceiling_kmh: float) -> bool:
+        if measured_kmh <= ceiling_kmh + self.tolerance_kmh:
+            self.since_t = None
+            return False
+        if self.since_t is None:
+            self.since_t = now
+        return now - self.since_t >= self.moment_s
+
+    def reset(self) -> None:
+        self.since_t = None
+
+
+@dataclass
+class FollowCheck:
+    """The belt does not follow commands: far from the last command for ``timeout_s`` after it."""
+
+    timeout_s: float = FOLLOW_TIMEOUT_S
+    tolerance_kmh: float = FOLLOW_TOLERANCE_KMH
+    tolerance_fraction: float = FOLLOW_TOLERANCE_FRACTION
+    since_t: float | None = None
+
+    def observe(
+        self, now: float, measured_kmh: float, commanded_kmh: float, commanded_t: float
+    ) -> bool:
+        tolerance = max(self.tolerance_kmh, commanded_kmh * self.tolerance_fraction)
+        if abs(measured_kmh - commanded_kmh) <= tolerance:
+            self.since_t = None
+            return False
+        # A new command does not restart the count: a belt that ignores a ramp's steps must
+        # still be caught. The timeout is longer than any legitimate speed change takes.
+        if self.since_t is None:
+            self.since_t = max(now, commanded_t)
+        start = self.since_t
+        return now - start >= self.timeout_s
+
+    def reset(self) -> None:
+        self.since_t = None

@@ -1,0 +1,1 @@
+"""The session engine and the run composition (audit log, headless printer, wiring)."""
