@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -145,6 +146,10 @@ def attach_sinks(wired: Wired) -> None:
         HeadlessPrinter().attach(wired.bus)
 
 
+def _device_label(wired: Wired) -> str:
+    return "simulator" if wired.options.simulate else str(wired.options.device)
+
+
 def _attach_recorder(wired: Wired) -> None:
     try:
         from treadctl.history.recorder import attach_recorder
@@ -154,7 +159,7 @@ def _attach_recorder(wired: Wired) -> None:
         recorder = attach_recorder(
             wired.bus,
             profile_name=wired.profile_name,
-            device="simulator" if wired.options.simulate else str(wired.options.device),
+            device=_device_label(wired),
             simulated=wired.options.simulate,
             body_mass_kg=wired.config.body_mass_kg,
         )
@@ -171,7 +176,10 @@ def _attach_mqtt(wired: Wired) -> None:
         from treadctl.mqtt.attach import attach_mqtt
     except ImportError:
         return
-    device_id = "simulator" if wired.options.simulate else str(wired.options.device)
+    device_id = _device_label(wired)
+    if wired.options.simulate:
+        # Simulated sessions on several machines must not share one MQTT identity.
+        device_id = f"simulator-{socket.gethostname()}"
     attachment = attach_mqtt(wired.bus, wired.session, wired.config.mqtt, device_id)
     if attachment is not None:
         wired.closers.append(attachment.close)
