@@ -116,3 +116,43 @@ def test_audit_json_has_time_and_kind() -> None:
     assert line["kind"] == "bout"
     assert line["direction"] == "backward"
     assert line["index"] == 2
+
+
+def test_a_pause_freezes_the_bout_countdown() -> None:
+    view = _fold(
+        [
+            _bout(0.0, 0),
+            PhaseChanged(t_s=0.0, name=PhaseName.RAMP, bout_index=0, duration_s=120.0),
+            PhaseChanged(t_s=30.0, name=PhaseName.PAUSED, bout_index=0),
+        ]
+    )
+    assert view.bout_remaining_s(30.0) == 90.0
+    assert view.bout_remaining_s(300.0) == 90.0  # paused: nothing counts down
+    resumed = reduce(view, PhaseChanged(t_s=300.0, name=PhaseName.RAMP, bout_index=0))
+    assert resumed.bout_remaining_s(310.0) == 80.0
+    assert resumed.bout_elapsed_s(310.0) == 40.0
+
+
+def test_an_extension_reported_by_the_engine_lengthens_the_bout() -> None:
+    view = _fold(
+        [
+            _bout(0.0, 0),
+            PhaseChanged(t_s=0.0, name=PhaseName.STEADY, bout_index=0, duration_s=120.0),
+            # at t=100 the walker adds a minute: 20 s were left, now 80 s
+            PhaseChanged(t_s=100.0, name=PhaseName.STEADY, bout_index=0, duration_s=80.0),
+        ]
+    )
+    assert view.bout_remaining_s(110.0) == 70.0
+    assert view.bout_duration_s == 180.0
+    assert view.bout_elapsed_s(110.0) == 110.0
+
+
+def test_a_lost_link_freezes_the_bout_countdown() -> None:
+    view = _fold(
+        [
+            _bout(0.0, 0),
+            PhaseChanged(t_s=0.0, name=PhaseName.STEADY, bout_index=0, duration_s=120.0),
+            PhaseChanged(t_s=50.0, name=PhaseName.RECONNECTING, bout_index=0),
+        ]
+    )
+    assert view.bout_remaining_s(90.0) == 70.0

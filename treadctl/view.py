@@ -4,6 +4,10 @@ A pure reducer: ``reduce(view, event) -> view``. The terminal UI, MQTT's state t
 headless printer all read the same ``SessionView``, so they can never disagree about the bout, the
 phase or what the walker was told. It knows nothing about time passing between events: callers
 that display countdowns pass the current session time to ``bout_remaining_s``.
+
+The bout countdown runs only during the ramp and steady phases: a pause, a turn or a lost link
+freezes it, and the engine's ramp/steady ``PhaseChanged`` events carry the bout's remaining seconds
+(after any extension), which re-anchor it.
 """
 
 from __future__ import annotations
@@ -55,8 +59,13 @@ class SessionView:
     bout_label: str = ""
     bout_cue: str | None = None
     direction: Direction | None = None
-    bout_duration_s: float = 0.0
+    bout_duration_s: float = 0.0  # grows when the walker extends the bout
     bout_started_t_s: float = 0.0
+    # The bout clock: elapsed and remaining as of ``bout_anchor_t_s``, and whether it is running.
+    bout_anchor_t_s: float = 0.0
+    bout_elapsed_at_anchor_s: float = 0.0
+    bout_remaining_at_anchor_s: float = 0.0
+    bout_clock_running: bool = False
     bout_target_speed_kmh: float | None = None
     target_speed_kmh: float | None = None  # last speed sent to the belt
     target_incline_pct: float | None = None
@@ -75,13 +84,20 @@ class SessionView:
     summary: SessionSummary | None = None
     speed_history: tuple[tuple[float, float], ...] = ()
 
+    def _bout_ticked_s(self, now_s: float) -> float:
+        if not self.bout_clock_running:
+            return 0.0
+        return max(0.0, now_s - self.bout_anchor_t_s)
+
     def bout_elapsed_s(self, now_s: float) -> float:
-        return max(0.0, now_s - self.bout_started_t_s) if self.bout_index is not None else 0.0
+        if self.bout_index is None:
+            return 0.0
+        return self.bout_elapsed_at_anchor_s + self._bout_ticked_s(now_s)
 
     def bout_remaining_s(self, now_s: float) -> float:
         if self.bout_index is None:
             return 0.0
-        return max(0.0, self.bout_duration_s - self.bout_elapsed_s(now_s))
+        return max(0.0, self.bout_remaining_at_anchor_s - self._bout_ticked_s(now_s))
 
     def phase_remaining_s(self, now_s: float) -> float | None:
         if self.phase_duration_s is None:
@@ -106,6 +122,25 @@ _PHASE_STATE = {
 }
 
 
+def _reanchor_bout_clock(view: SessionView, event: PhaseChanged) -> SessionView:
+    """Freeze or restart the bout countdown at a phase change."""
+    if view.bout_index is None:
+        return view
+    running = event.name in (PhaseName.RAMP, PhaseName.STEADY)
+    elapsed_s = view.bout_elapsed_s(event.t_s)
+    remaining_s = view.bout_remaining_s(event.t_s)
+    if running and event.duration_s is not None:
+        remaining_s = event.duration_s  # the engine's word, extensions included
+    return dataclasses.replace(
+        view,
+        bout_anchor_t_s=event.t_s,
+        bout_elapsed_at_anchor_s=elapsed_s,
+        bout_remaining_at_anchor_s=remaining_s,
+        bout_clock_running=running,
+        bout_duration_s=max(view.bout_duration_s, elapsed_s + remaining_s),
+    )
+
+
 def reduce(view: SessionView, event: SessionEvent) -> SessionView:
     """The view after ``event``."""
     replace = dataclasses.replace
@@ -121,12 +156,17 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
             bout_duration_s=event.duration_s,
             bout_started_t_s=event.t_s,
             bout_target_speed_kmh=event.speed_kmh,
+            bout_anchor_t_s=event.t_s,
+            bout_elapsed_at_anchor_s=0.0,
+            bout_remaining_at_anchor_s=event.duration_s,
+            bout_clock_running=True,
         )
     if isinstance(event, PhaseChanged):
         state = _PHASE_STATE[event.name]
         if event.name is PhaseName.PAUSED and view.safety_reason is not None:
             state = SessionState.FAULT
         cleared = event.name in (PhaseName.RAMP, PhaseName.STEADY, PhaseName.TURN)
+        view = _reanchor_bout_clock(view, event)
         return replace(
             view,
             phase=event.name,
