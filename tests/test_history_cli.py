@@ -92,3 +92,36 @@ def test_export_default_file_name(
     assert main(["export", "2", "--format", "tcx"]) == 0
     (written,) = tmp_path.glob("treadctl-2-*.tcx")
     assert written.read_text().startswith("<?xml")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "newer treadctl"),  # a file written by a later schema
+        (b"not a database at all, just some bytes" * 200, "cannot be read"),
+    ],
+)
+@pytest.mark.parametrize(
+    "argv",
+    [["history"], ["history", "show", "last"], ["export", "last", "--format", "csv"], ["progress"]],
+)
+def test_an_unreadable_database_is_a_clear_error_not_a_traceback(
+    isolated_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes | None,
+    message: str,
+    argv: list[str],
+) -> None:
+    import sqlite3
+
+    path = db.default_db_path()
+    path.parent.mkdir(parents=True)
+    if content is None:
+        raw = sqlite3.connect(path)
+        raw.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+        raw.close()
+    else:
+        path.write_bytes(content)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("treadctl: ") and message in err and "Traceback" not in err

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from treadctl.direction import Direction
+from treadctl.errors import TreadctlError
 
 DB_FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -71,8 +72,9 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class HistoryError(Exception):
-    """The history file is from a newer treadctl or cannot be read."""
+class HistoryError(TreadctlError):
+    """The history file is from a newer treadctl or cannot be read (the commands print the
+    message and exit 2 instead of a traceback)."""
 
 
 def default_db_path() -> Path:
@@ -85,12 +87,26 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database; autocommit mode, explicit BEGIN."""
     db_path = path if path is not None else default_db_path()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    migrate(conn)
+    try:
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as error:
+        raise HistoryError(f"cannot open the history database {db_path}: {error}") from None
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrate(conn)
+    except HistoryError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        # "database is locked" and friends are passing; "file is not a database" is not.
+        advice = "" if isinstance(error, sqlite3.OperationalError) else "; move it aside"
+        raise HistoryError(
+            f"the history database {db_path} cannot be read ({error}){advice}"
+        ) from None
     return conn
 
 
