@@ -74,9 +74,14 @@ async def run_session(
     options: SessionOptions | None = None,
     actions: Callable[[Session, EventBus, SessionEvent], None] | None = None,
     settle_s: float = 12.0,
+    wrap_link: Callable[[Any], Any] | None = None,
 ) -> Outcome:
+    """``wrap_link`` puts a test double in front of the real client (e.g. a Stop that never
+    gets its indication); everything else still runs through the real stack."""
     safety = safety or SafetyConfig()
     link, sim = simulated_link(personality, list(faults), sim_air=SimAir())
+    if wrap_link is not None:
+        link = wrap_link(link)
     plan = build_plan("test", bouts, safety, None)
     bus = EventBus()
     events: list[SessionEvent] = []

@@ -11,7 +11,13 @@ from treadctl.direction import Direction
 from treadctl.ftms.machine_status import MachineStatus
 from treadctl.limits import DeviceLimits
 from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed, ramp_step, strictest
-from treadctl.safety.checks import CommandHistory, FollowCheck, RunawayCheck, Watchdog
+from treadctl.safety.checks import (
+    CommandHistory,
+    FollowCheck,
+    RunawayCheck,
+    StopCheck,
+    Watchdog,
+)
 from treadctl.safety.rules import Action, Reason, decide_status
 
 SAFETY = SafetyConfig()
@@ -96,6 +102,21 @@ def test_runaway_needs_more_than_a_moment() -> None:
     assert not check.observe(1.5, 4.2, 4.0)  # back within tolerance: the moment restarts
     assert not check.observe(2.0, 5.0, 4.0)
     assert check.observe(4.0, 5.0, 4.0)
+
+
+def test_a_belt_slowing_from_above_the_ceiling_is_not_a_runaway() -> None:
+    check = RunawayCheck(tolerance_kmh=0.5, moment_s=2.0)
+    # 8 km/h decelerating towards a 1 km/h turn speed: above the ceiling for seconds, not a runaway.
+    assert not any(check.observe(t, 8.0 - 0.5 * t, 1.0) for t in range(0, 14))
+    # A belt holding a speed above the ceiling is.
+    assert [check.observe(t, 3.0, 1.0) for t in range(20, 23)] == [False, False, True]
+
+
+def test_stop_check_wants_progress_towards_rest() -> None:
+    slowing = StopCheck(since_t=0.0, stall_s=3.0)
+    assert not any(slowing.observe(t, max(0.0, 4.0 - 1.0 * t)) for t in range(1, 10))
+    stuck = StopCheck(since_t=0.0, stall_s=3.0)
+    assert [stuck.observe(t, 4.0) for t in range(1, 5)] == [False, False, True, True]
 
 
 def test_a_slowing_belt_is_not_a_runaway() -> None:

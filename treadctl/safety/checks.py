@@ -17,6 +17,11 @@ FOLLOW_TOLERANCE_FRACTION = 0.15
 FOLLOW_TIMEOUT_S = 10.0
 # How long a higher command still excuses a faster belt (the belt decelerates, it doesn't jump).
 SETTLE_WINDOW_S = 10.0
+# After Stop the belt must make progress towards rest within this long.
+STOP_STALL_S = 3.0
+MOVING_KMH = 0.3  # measured speeds above this count as a moving belt
+# A reading this much below the previous one means the belt is slowing down, not running away.
+SLOWING_KMH = 0.05
 
 
 @dataclass
@@ -67,14 +72,21 @@ class CommandHistory:
 
 @dataclass
 class RunawayCheck:
-    """Measured speed above the ceiling plus a tolerance for longer than a moment."""
+    """Measured speed above the ceiling plus a tolerance for longer than a moment.
+
+    A belt that is slowing down does not count: the ceiling may drop (a lower command, a turn)
+    faster than any belt can decelerate, and that is not a runaway.
+    """
 
     tolerance_kmh: float = RUNAWAY_TOLERANCE_KMH
     moment_s: float = RUNAWAY_MOMENT_S
     since_t: float | None = None
+    last_kmh: float | None = None
 
     def observe(self, now: float, measured_kmh: float, ceiling_kmh: float) -> bool:
-        if measured_kmh <= ceiling_kmh + self.tolerance_kmh:
+        slowing = self.last_kmh is not None and measured_kmh < self.last_kmh - SLOWING_KMH
+        self.last_kmh = measured_kmh
+        if slowing or measured_kmh <= ceiling_kmh + self.tolerance_kmh:
             self.since_t = None
             return False
         if self.since_t is None:
@@ -83,6 +95,7 @@ class RunawayCheck:
 
     def reset(self) -> None:
         self.since_t = None
+        self.last_kmh = None
 
 
 @dataclass
@@ -110,3 +123,24 @@ class FollowCheck:
 
     def reset(self) -> None:
         self.since_t = None
+
+
+@dataclass
+class StopCheck:
+    """After Stop the belt must keep slowing down: no new low for ``stall_s`` while it still moves
+    means the Stop did not take (refused, lost, or a treadmill that ignores it)."""
+
+    since_t: float
+    stall_s: float = STOP_STALL_S
+    lowest_kmh: float | None = None
+
+    def observe(self, now: float, measured_kmh: float) -> bool:
+        if measured_kmh <= MOVING_KMH:
+            self.lowest_kmh, self.since_t = measured_kmh, now
+            return False
+        if self.lowest_kmh is None:
+            self.lowest_kmh = measured_kmh
+        elif measured_kmh < self.lowest_kmh - SLOWING_KMH:
+            self.lowest_kmh, self.since_t = measured_kmh, max(now, self.since_t)
+            return False
+        return now - self.since_t >= self.stall_s

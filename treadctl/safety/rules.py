@@ -61,8 +61,10 @@ MESSAGES: dict[Reason, str] = {
     Reason.MACHINE_RESET: "the treadmill reset itself. Re-arm to continue.",
     Reason.RUNAWAY: "the belt ran faster than allowed; it was stopped.",
     Reason.IGNORE_COMMANDS: "the belt does not follow speed commands; it was stopped.",
-    Reason.NOT_STOPPING: "the belt is still moving after Stop; stop it at the console.",
-    Reason.COMMAND_FAILED: "the treadmill refused a command; the belt was stopped.",
+    Reason.NOT_STOPPING: (
+        "THE BELT MAY NOT HAVE STOPPED: press the console stop or pull the safety key NOW."
+    ),
+    Reason.COMMAND_FAILED: "the treadmill refused a command; stopping the belt.",
     Reason.WALKER_STOP: "stopped. Re-arm to continue.",
     Reason.INTERNAL_ERROR: "treadctl hit an internal error; the belt was stopped.",
     Reason.NOT_REARMED: "not re-armed in time; the session ended.",

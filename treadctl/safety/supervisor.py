@@ -50,15 +50,20 @@ from treadctl.safety.caps import (
     ramp_step,
     strictest,
 )
-from treadctl.safety.checks import CommandHistory, FollowCheck, RunawayCheck, Watchdog
+from treadctl.safety.checks import (
+    MOVING_KMH,
+    CommandHistory,
+    FollowCheck,
+    RunawayCheck,
+    StopCheck,
+    Watchdog,
+)
 from treadctl.safety.rules import MESSAGES, Action, Reason, decide_status
 
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 5.0  # bound on any one procedure, on top of the client's own timeout
 STOP_TIMEOUT_S = 3.0  # graceful exits wait this long for Stop's answer
-STOP_RETRY_S = 10.0  # re-send Stop while the belt still moves this long after the last Stop
-MOVING_KMH = 0.3  # measured speeds above this count as a moving belt
 TIME_EPS_S = 1e-6  # float slack when comparing loop times (the virtual clock jumps exactly)
 BELT_MOVING_OPS = frozenset({Op.START, Op.SET_SPEED, Op.SET_INCLINE})
 
@@ -113,7 +118,7 @@ class Supervisor:
         self._history = CommandHistory()
         self._runaway = RunawayCheck()
         self._follow = FollowCheck()
-        self._last_stop_t: float | None = None
+        self._stop_check: StopCheck | None = None  # set by every Stop, Pause or Reset
         self._not_stopping_reported = False
         self._stop_retries = 0
         self.connected = True
@@ -126,6 +131,7 @@ class Supervisor:
         self.on_target_reached: Callable[[], None] = lambda: None
         self.on_adopted: Callable[[float], None] = lambda speed_kmh: None
         self.on_machine_event: Callable[[MachineEvent], None] = lambda event: None
+        self.on_error: Callable[[BaseException], None] = lambda error: None
 
     # --- life cycle -----------------------------------------------------------------------------
 
@@ -134,6 +140,8 @@ class Supervisor:
         self._unsubscribe = self._link.add_listener(self.observe)
         self._governor = self._loop.create_task(self._govern(), name="supervisor-governor")
         self._watchdog_task = self._loop.create_task(self._watch(), name="supervisor-watchdog")
+        for task in (self._governor, self._watchdog_task):
+            task.add_done_callback(self._task_ended)
 
     async def close(self) -> None:
         if self._unsubscribe is not None:
@@ -167,6 +175,10 @@ class Supervisor:
         try:
             await self._send(Op.START, self._link.start, source=source, moving=True)
             self.armed = True
+            self._stop_check = None
+            if self.watchdog.last_data_t is None:
+                # A belt that never sends data must not run unwatched: count from the Start.
+                self.watchdog.feed(self._loop.time())
             await self._send_speed(speed, source=source)
         except (CommandRejected, CommandTimeout) as error:
             self.trip(Reason.COMMAND_FAILED, detail=str(error))
@@ -215,41 +227,71 @@ class Supervisor:
         )
 
     async def stop(self, source: str = "plan", *, timeout_s: float = STOP_TIMEOUT_S) -> bool:
-        """Disarm and send Stop; True when the treadmill confirmed (or was already stopped)."""
-        self.armed = False
-        self.target_speed_kmh = None
-        self._wake.set()
-        if not self._link_up():
-            return False
-        self._last_stop_t = self._loop.time()
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self._send(Op.STOP, self._link.stop, source=source)
-        except CommandRejected as error:
-            return error.result == "operation_failed"  # already stopped
-        except (CommandError, TimeoutError):
-            return False
-        return True
+        """Disarm and send Stop; True when the treadmill confirmed (or was already stopped).
+
+        Operation Failed is the spec's answer to Stop on a stopped belt (right after a reconnect,
+        or after a console stop), so it counts as stopped here; the telemetry still has to show
+        the belt slowing down (``StopCheck``), which catches a treadmill that refuses Stop.
+        """
+        return await self._halt_belt(Op.STOP, self._link.stop, source, timeout_s) in (
+            "success",
+            "operation_failed",
+        )
 
     async def pause(self, source: str = "key") -> bool:
         """The walker's pause: FTMS Pause, falling back to Stop if the treadmill refuses it."""
+        if await self._halt_belt(Op.PAUSE, self._link.pause, source, STOP_TIMEOUT_S) == "success":
+            return True
+        return await self.stop(source)
+
+    async def _halt_belt(
+        self, op: Op, call: Callable[[], Awaitable[Any]], source: str, timeout_s: float
+    ) -> str:
+        """Disarm and send one stopping procedure; returns the answer ("success", a result code,
+        "timeout", "link_lost" or "error")."""
         self.armed = False
         self.target_speed_kmh = None
         self._wake.set()
         if not self._link_up():
-            return False
-        self._last_stop_t = self._loop.time()
+            return "link_lost"
+        self._stop_check = StopCheck(self._loop.time())
         try:
-            async with asyncio.timeout(STOP_TIMEOUT_S):
-                await self._send(Op.PAUSE, self._link.pause, source=source)
-            return True
-        except (CommandError, TimeoutError):
-            return await self.stop(source)
+            async with asyncio.timeout(timeout_s):
+                await self._send(op, call, source=source)
+        except CommandRejected as error:
+            return error.result
+        except (CommandTimeout, TimeoutError):
+            return "timeout"
+        except LinkLost:
+            return "link_lost"
+        except CommandError:
+            return "error"
+        return "success"
+
+    async def _safety_stop(self) -> None:
+        """Stop for a fault. When the answer does not confirm it and there is no telemetry to
+        judge the belt by, tell the walker at once and escalate (Pause, then Reset)."""
+        answer = await self._halt_belt(Op.STOP, self._link.stop, "safety", STOP_TIMEOUT_S)
+        if answer in ("success", "link_lost") or not self._link_up():
+            return
+        if answer == "operation_failed" or not self.watchdog.fired:
+            return  # the telemetry (StopCheck) judges whether the belt is really stopping
+        self.report_not_stopping(f"no answer to Stop ({answer}) and no data from the treadmill")
+        for op, call in ((Op.PAUSE, self._link.pause), (Op.RESET, self._link.reset)):
+            if await self._halt_belt(op, call, "safety", STOP_TIMEOUT_S) == "success":
+                return
+            if not self._link_up():
+                return
 
     def trip(self, reason: Reason, *, detail: str = "", send_stop: bool = True) -> Halt:
-        """Latch a halt: disarm, stop the belt now (in the background), tell the engine."""
+        """Latch a halt: disarm, stop the belt now (in the background), tell the engine.
+
+        A fault during the walker's own stop replaces it: only a key may clear it then.
+        """
         message = MESSAGES[reason] + (f" ({detail})" if detail else "")
-        first = self.halt is None
+        first = self.halt is None or (
+            self.halt.reason is Reason.WALKER_STOP and reason is not Reason.WALKER_STOP
+        )
         if first:
             self.halt = Halt(reason, message, self.now())
         self.armed = False
@@ -257,7 +299,7 @@ class Supervisor:
         self._wake.set()
         self._bus.publish(SafetyEvent(self.now(), str(reason), message, action="stop"))
         if send_stop and self._link_up():
-            self._spawn(self.stop("safety"))
+            self._spawn(self._safety_stop())
         halt = self.halt
         assert halt is not None
         if first:
@@ -270,6 +312,7 @@ class Supervisor:
         self._runaway.reset()
         self._follow.reset()
         self._not_stopping_reported = False
+        self._stop_retries = 0
 
     def refuse(self, reason: str, message: str) -> None:
         self._bus.publish(SafetyEvent(self.now(), reason, message, action="refuse"))
@@ -285,8 +328,23 @@ class Supervisor:
                 self._on_status(event)
             elif isinstance(event, LinkEvent):
                 self._on_link(event)
-        finally:
+        except Exception as error:  # a bug here must not silently switch the checks off
+            self._internal_error(error)
+        try:
             self.on_machine_event(event)
+        except Exception as error:
+            self._internal_error(error)
+
+    def _internal_error(self, error: BaseException) -> None:
+        """An unexpected exception in the safety path: stop the belt and end the session."""
+        log.error("supervisor failed", exc_info=error)
+        with contextlib.suppress(Exception):
+            self.trip(Reason.INTERNAL_ERROR, detail=f"{type(error).__name__}: {error}")
+        self.on_error(error)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._internal_error(task.exception() or RuntimeError("task ended"))
 
     def _on_telemetry(self, event: TelemetryEvent) -> None:
         now = self._loop.time()
@@ -296,14 +354,17 @@ class Supervisor:
         if speed is None:
             return
         self.measured_speed_kmh = speed
-        ceiling = max(self.caps.max_speed_kmh, self._history.peak(now))
+        # While treadctl drives the belt it knows what it asked for: a belt well above that is
+        # running away even below the cap (2 km/h backward must not become 4.5 km/h first).
+        peak = self._history.peak(now)
+        ceiling = peak if self.armed and peak > 0 else max(self.caps.max_speed_kmh, peak)
         if self._runaway.observe(now, speed, ceiling):
             self._runaway.reset()
             detail = f"{speed:.1f} km/h measured, {ceiling:.1f} km/h allowed"
             if self.halt is None:
                 self.trip(Reason.RUNAWAY, detail=detail)
             else:
-                self._spawn(self.stop("safety"))
+                self._spawn(self._safety_stop())
             return
         if self.armed and self.sent_speed_kmh is not None:
             if self._follow.observe(now, speed, self.sent_speed_kmh, self.sent_speed_t):
@@ -315,15 +376,11 @@ class Supervisor:
         self._check_stopped(now, speed)
 
     def _check_stopped(self, now: float, speed_kmh: float) -> None:
-        """After Stop the belt must come to rest; if not, say so and send Stop again."""
-        if self._last_stop_t is None or speed_kmh <= MOVING_KMH:
+        """After Stop the belt must keep slowing down; if not, say so and send Stop again."""
+        check = self._stop_check
+        if check is None or not check.observe(now, speed_kmh):
             return
-        if now - self._last_stop_t < STOP_RETRY_S:
-            return
-        if not self._not_stopping_reported:
-            self._not_stopping_reported = True
-            message = MESSAGES[Reason.NOT_STOPPING]
-            self._bus.publish(SafetyEvent(self.now(), str(Reason.NOT_STOPPING), message))
+        self.report_not_stopping(f"{speed_kmh:.1f} km/h measured")
         # Escalate: Stop again, then Pause, then Reset (which sets the target speed to 0).
         self._stop_retries += 1
         attempt = self._stop_retries % 3
@@ -335,10 +392,20 @@ class Supervisor:
             self._spawn(self.stop("safety"))
 
     async def _reset_belt(self) -> None:
-        self._last_stop_t = self._loop.time()
-        with contextlib.suppress(CommandError, TimeoutError):
-            async with asyncio.timeout(STOP_TIMEOUT_S):
-                await self._send(Op.RESET, self._link.reset, source="safety")
+        await self._halt_belt(Op.RESET, self._link.reset, "safety", STOP_TIMEOUT_S)
+
+    def belt_may_be_moving(self) -> bool:
+        """Whether the last telemetry (or the lack of it) leaves the belt possibly moving."""
+        speed = self.measured_speed_kmh
+        return self.watchdog.fired or speed is None or speed > MOVING_KMH
+
+    def report_not_stopping(self, detail: str) -> None:
+        """Tell the walker, once per halt, that only the console or the safety key can help."""
+        if self._not_stopping_reported:
+            return
+        self._not_stopping_reported = True
+        message = f"{MESSAGES[Reason.NOT_STOPPING]} ({detail})"
+        self._bus.publish(SafetyEvent(self.now(), str(Reason.NOT_STOPPING), message))
 
     def _on_status(self, event: StatusEvent) -> None:
         decision = decide_status(
@@ -349,13 +416,12 @@ class Supervisor:
         )
         if decision.action is Action.HALT and decision.reason is not None:
             detail = f"{decision.speed_kmh:g} km/h" if decision.speed_kmh is not None else ""
-            if self.halt is None:
-                self.trip(decision.reason, detail=detail)
-            elif self._link_up():
-                self._spawn(self.stop("safety"))
+            self.trip(decision.reason, detail=detail)  # also while halted: the walker is told
         elif decision.action is Action.ADOPT and decision.reason is not None:
             self._adopt(decision.reason, decision.speed_kmh, decision.incline_pct)
         elif decision.action is Action.REPORT and decision.reason is not None:
+            if decision.reason is Reason.CONSOLE_START:
+                self._stop_check = None  # the walker started it at the console: don't fight it
             message = MESSAGES[decision.reason]
             self._bus.publish(SafetyEvent(self.now(), str(decision.reason), message, "report"))
 
@@ -378,6 +444,8 @@ class Supervisor:
         if event.state is LinkState.DISCONNECTED:
             self.connected = False
             self.watchdog.last_data_t = None
+            self.measured_speed_kmh = None  # unknown until the treadmill speaks again
+            self._runaway.reset()
             self.trip(Reason.LINK_LOST, detail=event.reason, send_stop=False)
         else:
             self.connected = True
@@ -516,4 +584,4 @@ class Supervisor:
                 if self.halt is None:
                     self.trip(Reason.WATCHDOG, detail=f"{self.watchdog.timeout_s:g} s without data")
                 else:
-                    self._spawn(self.stop("safety"))
+                    self._spawn(self._safety_stop())

@@ -49,7 +49,9 @@ from treadctl.session.summary import Totals
 
 log = logging.getLogger(__name__)
 
-SLOWDOWN_WAIT_S = 10.0  # a turn waits at most this long for the belt to slow down
+SLOWDOWN_WAIT_S = 30.0  # a turn waits at most this long for the belt to slow down
+SLOWDOWN_STALL_S = 3.0  # ... and stops it if it makes no progress towards the turn speed this long
+SLOWING_KMH = 0.05  # progress: a reading this much below the lowest so far
 SETTLED_KMH = 0.3  # "slowed to the turn speed" tolerance
 DISCONNECT_TIMEOUT_S = 3.0
 # Halts that only a key may clear: the treadmill's own word, lost links, verification faults.
@@ -118,6 +120,7 @@ class Session:
         self._paused = False
         self._rearm = False
         self._quit: str | None = None
+        self._fatal: str | None = None  # an unexpected error in a callback: end with a safety stop
         self._skip = False
         self._confirm = False
         self._waiting_confirm = False
@@ -231,6 +234,7 @@ class Session:
         sup.on_target_reached = self._on_target_reached
         sup.on_adopted = self._on_adopted
         sup.on_machine_event = self._on_machine_event
+        sup.on_error = self._on_error
         status, reason = EndStatus.COMPLETED, "completed"
         try:
             sup.attach()
@@ -279,7 +283,9 @@ class Session:
             self._close_bout(completed=False)
         if self.link.is_connected:
             with contextlib.suppress(Exception):
-                await sup.stop("exit", timeout_s=STOP_TIMEOUT_S)
+                stopped = await sup.stop("exit", timeout_s=STOP_TIMEOUT_S)
+                if not stopped and sup.belt_may_be_moving():
+                    sup.report_not_stopping("no answer to Stop before disconnecting")
         if self._clock is not None:
             self._clock.thaw()
         summary = self.totals.summary(self.now())
@@ -395,8 +401,13 @@ class Session:
             if turn.turn_speed_kmh <= 0:
                 await sup.stop("plan")
             else:
-                sup.set_target(turn.turn_speed_kmh, None, source="plan")
+                # The strictest caps apply from here: the incline comes down with the speed.
+                sup.set_target(turn.turn_speed_kmh, sup.target_incline_pct, source="plan")
             await self._wait_slow(turn.turn_speed_kmh)
+        if self._held():
+            # Never announce a turn before the belt has slowed: halted first, then the turn
+            # happens on the stopped belt and the next bout starts from a ramp.
+            await self._hold()
         self._publish_phase(PhaseName.TURN, duration_s=turn.hold_s, detail=detail)
         timer = BoutTimer(turn.hold_s)
         timer.run(self._time())
@@ -417,14 +428,25 @@ class Session:
             await self._wait_confirm()
 
     async def _wait_slow(self, speed_kmh: float) -> None:
+        """Wait for the belt to slow to the turn speed; a belt that stops slowing (or takes far
+        too long) does not follow commands: halt before the walker is told to turn."""
         sup = self._sup
         assert sup is not None
         deadline = self._time() + SLOWDOWN_WAIT_S
-        while self._time() < deadline and not self._held() and self._quit is None:
+        lowest: float | None = None
+        progress_t = self._time()
+        while not self._held() and self._quit is None and self._fatal is None:
             measured = sup.measured_speed_kmh
             if measured is None or measured <= speed_kmh + SETTLED_KMH:
                 return
-            await self._sleep_until(min(deadline, self._time() + 0.25))
+            now = self._time()
+            if lowest is None or measured < lowest - SLOWING_KMH:
+                lowest, progress_t = measured, now
+            if now - progress_t >= SLOWDOWN_STALL_S or now >= deadline:
+                detail = f"still {measured:.1f} km/h, asked for {speed_kmh:g} km/h for the turn"
+                sup.trip(Reason.IGNORE_COMMANDS, detail=detail)
+                return
+            await self._sleep_until(min(deadline, now + 0.25))
 
     async def _wait_confirm(self) -> None:
         self._confirm = False
@@ -516,6 +538,8 @@ class Session:
         self._rearm = False
 
     def _check_over(self) -> None:
+        if self._fatal is not None:
+            raise _Over(EndStatus.SAFETY_STOP, self._fatal)
         if self._quit is not None:
             raise _Over(EndStatus.INTERRUPTED, self._quit)
 
@@ -537,6 +561,13 @@ class Session:
     def _on_halt(self, halt: Halt) -> None:
         if self._timer is not None:
             self._timer.hold(self._time())
+        self._wake.set()
+
+    def _on_error(self, error: BaseException) -> None:
+        """An unexpected error in the supervisor's tasks or callbacks (it has sent Stop)."""
+        if self._fatal is None:
+            self.error = error
+            self._fatal = f"{Reason.INTERNAL_ERROR}: {error}"
         self._wake.set()
 
     def _on_target_reached(self) -> None:
