@@ -312,3 +312,44 @@ def test_rearm_after_a_reconnect_starts_over_from_the_start_speed() -> None:
     assert after[0].op == "start"
     assert after[1].speed_kmh == pytest.approx(out.session.plan.start_speed_kmh)
     check_invariants(out, rearm_times=rearmed)
+
+
+def test_resuming_after_a_walker_pause_ramps_from_the_minimum_not_the_old_speed() -> None:
+    """FTMS Pause keeps the treadmill's own target: a Start would head straight back to it before
+    the ramp's first target arrives (a second or more on a slow treadmill). The belt must instead
+    restart at its minimum and ramp at the configured acceleration."""
+    safety = SafetyConfig(max_acceleration_kmh_per_s=0.25)
+    fired: dict[str, float] = {}
+
+    def actions(session: Session, bus: EventBus, event: SessionEvent) -> None:
+        if isinstance(event, PhaseChanged) and event.name is PhaseName.STEADY and not fired:
+            fired["pause"] = event.t_s
+            session.request(Request(RequestKind.PAUSE))
+        elif isinstance(event, PhaseChanged) and event.name is PhaseName.PAUSED:
+            asyncio.get_running_loop().call_later(
+                10.0, session.request, Request(RequestKind.RESUME)
+            )
+
+    out = run_virtual(
+        run_session(
+            bouts_of(("forward", 240, 3.0, 0.0)),
+            safety=safety,
+            personality="slow-response",
+            actions=actions,
+        )
+    )
+    starts = [c.t_s for c in out.commands("start")]
+    assert len(starts) == 2, "the walker's resume starts the belt once more"
+    resumed_t_s = starts[1]
+    start_speed_kmh = out.session.plan.start_speed_kmh
+    sent = [(c.t_s, c.speed_kmh) for c in out.commands("set_speed") if c.t_s >= resumed_t_s]
+    checked = 0
+    for record in out.of(Telemetry):
+        if record.t_s < resumed_t_s or record.t_s > resumed_t_s + 20.0 or record.speed_kmh is None:
+            continue
+        asked_kmh = max([start_speed_kmh] + [v for t, v in sent if t <= record.t_s and v])
+        # The belt never runs faster than anything treadctl has asked for since the resume.
+        assert record.speed_kmh <= asked_kmh + 0.1, (record.t_s, record.speed_kmh, asked_kmh)
+        checked += 1
+    assert checked >= 10
+    assert out.ended.status is EndStatus.COMPLETED

@@ -239,9 +239,14 @@ class Supervisor:
         )
 
     async def pause(self, source: str = "key") -> bool:
-        """The walker's pause: FTMS Pause, falling back to Stop if the treadmill refuses it."""
-        if await self._halt_belt(Op.PAUSE, self._link.pause, source, STOP_TIMEOUT_S) == "success":
-            return True
+        """The walker's pause brings the belt to rest with Stop, not FTMS Pause.
+
+        Pause keeps the treadmill's own target speed, so the Start that resumes would head
+        straight back to the old speed until the ramp's first target arrives (a second or more on
+        a slow treadmill). Stop clears that target: every restart begins at the belt's minimum
+        speed and ramps (design rule 3). The session's own clock and totals do not depend on the
+        treadmill's counters, so nothing is lost by it.
+        """
         return await self.stop(source)
 
     async def _halt_belt(
