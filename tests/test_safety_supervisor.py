@@ -23,13 +23,15 @@ from treadctl.events import (
     Clamped,
     CommandAnswered,
     EndStatus,
+    EventBus,
     LinkChanged,
     PhaseChanged,
     PhaseName,
     SafetyEvent,
+    SessionEvent,
     Telemetry,
 )
-from treadctl.session.engine import SessionOptions
+from treadctl.session.engine import Session, SessionOptions
 
 BACKWARD_FAULT_S = 150  # inside SIMPLE's backward bout (2.0 km/h), well after its ramp
 
