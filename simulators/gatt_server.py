@@ -259,10 +259,16 @@ class FtmsGattServer:
             return
         record = wire.treadmill_record(self.treadmill.snapshot(), self.config)
         sent = False
+        frames_by_mtu: dict[int, list[bytes]] = {}  # the split is a pure function of the MTU
         for conn in list(self.connections):
             if not conn.cccd.get(ftms.TREADMILL_DATA_UUID, 0) & NOTIFY:
                 continue
-            for frame in ftms.split_treadmill_data(record, conn.att_mtu):
+            frames = frames_by_mtu.get(conn.att_mtu)
+            if frames is None:
+                frames = frames_by_mtu[conn.att_mtu] = ftms.split_treadmill_data(
+                    record, conn.att_mtu
+                )
+            for frame in frames:
                 self._notify(conn, ftms.TREADMILL_DATA_UUID, frame)
                 self.frames_sent += 1
             sent = True

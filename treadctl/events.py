@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -46,6 +46,24 @@ class SessionEvent:
     t_s: float
 
     def to_json(self) -> dict[str, Any]:
+        # Fast path for the common case (every field a plain scalar or a StrEnum): the same dict
+        # as the general form below, without asdict's deep copy. Anything else (a nested
+        # dataclass, a dict, an unexpected type) takes the general form, so the output is the same.
+        out: dict[str, Any] = {"t": round(self.t_s, 3), "kind": self.kind}
+        for name in _body_field_names(type(self)):
+            value = getattr(self, name)
+            kind = type(value)
+            if kind is float:
+                out[name] = round(value, 3)
+            elif kind in _AS_IS:
+                out[name] = value
+            elif isinstance(value, StrEnum):
+                out[name] = str(value)
+            else:
+                return self._to_json_general()
+        return out
+
+    def _to_json_general(self) -> dict[str, Any]:
         body = {k: _plain(v) for k, v in asdict(self).items() if k != "t_s"}
         return {"t": round(self.t_s, 3), "kind": self.kind, **body}
 
@@ -160,6 +178,19 @@ class SessionEnded(SessionEvent):
     status: EndStatus
     reason: str
     summary: SessionSummary | None = None
+
+
+_AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
+_BODY_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _body_field_names(cls: type) -> tuple[str, ...]:
+    """The fields ``to_json`` writes after ``t`` and ``kind``, in declaration order (cached)."""
+    names = _BODY_FIELDS.get(cls)
+    if names is None:
+        names = tuple(f.name for f in fields(cls) if f.name != "t_s")
+        _BODY_FIELDS[cls] = names
+    return names
 
 
 def _plain(value: Any) -> Any:

@@ -18,6 +18,8 @@ from treadctl.events import EventBus, SessionEnded, SessionEvent, Telemetry
 log = logging.getLogger(__name__)
 
 AUDIT_FILE_NAME = "audit.jsonl"
+# What json.dumps(obj, separators=(",", ":")) builds on every call, built once.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def default_session_dir(profile_name: str, started: datetime | None = None) -> Path:
@@ -46,7 +48,7 @@ class AuditLog:
     def __call__(self, event: SessionEvent) -> None:
         if self._file is None:
             return
-        self._file.write(json.dumps(event.to_json(), separators=(",", ":")) + "\n")
+        self._file.write(_ENCODER.encode(event.to_json()) + "\n")
         # Telemetry is buffered; every decision (command, status, safety, ...) flushes the file,
         # so a crash loses at most a few seconds of data records, never a decision.
         if not isinstance(event, Telemetry):
