@@ -31,7 +31,7 @@ from treadctl.events import (
     SessionEvent,
     Telemetry,
 )
-from treadctl.session.engine import Session, SessionOptions
+from treadctl.session.engine import CONFIRM_WAIT_S, Session, SessionOptions
 
 BACKWARD_FAULT_S = 150  # inside SIMPLE's backward bout (2.0 km/h), well after its ramp
 
@@ -286,6 +286,45 @@ def test_confirm_turns_keeps_the_belt_at_the_turn_speed_until_the_key() -> None:
     assert not between
     after = [c for c in out.commands("set_speed") if c.t_s >= confirmed[0]]
     assert after[0].speed_kmh is not None and after[0].speed_kmh <= safety.turn_speed_kmh + 0.21
+    check_invariants(out)
+
+
+def test_an_unconfirmed_turn_does_not_keep_the_belt_running_for_ever() -> None:
+    """Nobody presses the key after a turn: the belt must not run on at the turn speed with no
+    one known to be on it. It comes to rest, and the walker resumes with a key."""
+    prompted: list[float] = []
+    resumed: list[float] = []
+
+    def actions(session: Any, bus: Any, event: Any) -> None:
+        if isinstance(event, PhaseChanged) and "press a key" in event.detail:
+            prompted.append(event.t_s)
+            # A late key, so that a session without the time limit ends (and fails) rather
+            # than waiting for ever.
+            asyncio.get_running_loop().call_later(
+                2 * CONFIRM_WAIT_S,
+                session.request,
+                Request(RequestKind.CONFIRM_TURN, source="key"),
+            )
+        if isinstance(event, PhaseChanged) and event.name is PhaseName.PAUSED:
+            loop = asyncio.get_running_loop()
+
+            def resume() -> None:
+                resumed.append(session.now())
+                assert session.request(Request(RequestKind.RESUME, source="key")).accepted
+
+            loop.call_later(30.0, resume)
+
+    safety = SafetyConfig(confirm_turns=True)
+    options = SessionOptions(rearm_timeout_s=30.0, auto_confirm_turns=False)
+    out = run_virtual(run_session(safety=safety, options=options, actions=actions))
+    assert out.ended.status is EndStatus.COMPLETED
+    stops = [c for c in out.commands("stop") if c.t_s >= prompted[0]]
+    assert stops, "the belt is brought to rest while the turn waits"
+    assert stops[0].t_s - prompted[0] <= CONFIRM_WAIT_S + 1.0
+    idle = [c for c in out.commands("start", "set_speed") if stops[0].t_s <= c.t_s < resumed[0]]
+    assert not idle, "nothing moves the belt until the walker's key"
+    after = [c for c in out.commands("set_speed") if c.t_s >= resumed[0]]
+    assert after[0].speed_kmh == out.session.plan.start_speed_kmh
     check_invariants(out)
 
 

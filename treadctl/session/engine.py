@@ -50,6 +50,7 @@ from treadctl.session.summary import Totals
 log = logging.getLogger(__name__)
 
 SLOWDOWN_WAIT_S = 30.0  # a turn waits at most this long for the belt to slow down
+CONFIRM_WAIT_S = 60.0  # a moving belt waits at most this long for "I have turned", then rests
 SLOWDOWN_STALL_S = 3.0  # ... and stops it if it makes no progress towards the turn speed this long
 SLOWING_KMH = 0.05  # progress: a reading this much below the lowest so far
 SETTLED_KMH = 0.3  # "slowed to the turn speed" tolerance
@@ -449,16 +450,23 @@ class Session:
             await self._sleep_until(min(deadline, now + 0.25))
 
     async def _wait_confirm(self) -> None:
+        """Wait for "I have turned". The belt runs at the turn speed meanwhile, but not for ever:
+        with no key after ``CONFIRM_WAIT_S`` nobody is known to be walking, so it comes to rest
+        like a walker pause and the next bout starts from a ramp once the walker resumes."""
         self._confirm = False
         self._waiting_confirm = True
         self._publish_phase(PhaseName.TURN, detail="press a key when you have turned round")
+        deadline = self._time() + CONFIRM_WAIT_S
         try:
             while not self._confirm and not self._skip:
                 self._check_over()
                 if self._held():
                     await self._hold()
                     return
-                await self._sleep_until(None)
+                if self._time() >= deadline - TIME_EPS_S:
+                    self.request(Request(RequestKind.PAUSE, source="program"))
+                    continue
+                await self._sleep_until(deadline)
         finally:
             self._waiting_confirm = False
             self._skip = False
