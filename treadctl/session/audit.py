@@ -22,13 +22,28 @@ AUDIT_FILE_NAME = "audit.jsonl"
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
-def default_session_dir(profile_name: str, started: datetime | None = None) -> Path:
-    """``<data dir>/sessions/<YYYYmmdd-HHMMSS>-<profile>``: one folder per session."""
+def new_session_dir(profile_name: str, started: datetime | None = None) -> Path:
+    """Create ``<data dir>/sessions/<YYYYmmdd-HHMMSS>-<profile>``, one folder per session.
+
+    The folder is created exclusively: two sessions started in the same second (two dry runs,
+    a clinic running several treadmills) get ``-2``, ``-3``... rather than sharing, and
+    overwriting, one audit log.
+    """
     from treadctl.paths import data_dir
 
     stamp = (started or datetime.now()).strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in profile_name) or "session"
-    return data_dir() / "sessions" / f"{stamp}-{safe}"
+    sessions = data_dir() / "sessions"
+    sessions.mkdir(parents=True, exist_ok=True)
+    base = f"{stamp}-{safe}"
+    for attempt in range(1, 1000):
+        folder = sessions / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"too many sessions named {base} in {sessions}")
 
 
 class AuditLog:

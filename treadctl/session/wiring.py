@@ -133,9 +133,9 @@ def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
 
 def attach_sinks(wired: Wired) -> None:
     """The session's consumers. Each is one call; add new ones here."""
-    from treadctl.session.audit import AUDIT_FILE_NAME, AuditLog, default_session_dir
+    from treadctl.session.audit import AUDIT_FILE_NAME, AuditLog, new_session_dir
 
-    audit_path = wired.options.audit or default_session_dir(wired.profile_name) / AUDIT_FILE_NAME
+    audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
     wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
     _attach_recorder(wired)
