@@ -10,13 +10,18 @@ import pytest
 from simulators.bleak_backend import SimAir
 from treadctl.ble.simulate import simulated_link
 from treadctl.config import SafetyConfig
-from treadctl.events import EventBus
+from treadctl.direction import Direction
+from treadctl.events import EndStatus, EventBus, PhaseName
 from treadctl.plan import build_plan
+from treadctl.profile.bout import BoutSpec
 from treadctl.profile.loading import load_profile
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.tui.app import SessionApp
+from treadctl.tui.confirm import ConfirmQuit
 from treadctl.tui.outline import outline_from_plan
 from treadctl.tui.sound import SilentCues
+from treadctl.tui.widgets.banners import AlertBanner, DirectionBanner
+from treadctl.view import SessionState
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -54,3 +59,76 @@ async def test_escape_stops_the_simulated_belt_and_q_quits() -> None:
         await _until(lambda: not app.engine_running())
     assert treadmill.belt_speed_kmh == 0.0
     assert session.ended is not None
+
+
+def _banner_text(app: SessionApp) -> str:
+    banner = app.session.query_one(AlertBanner)
+    return str(banner.render()) if banner.display else ""
+
+
+async def test_a_real_session_turns_pauses_stops_rearms_and_quits() -> None:
+    """The walk a person does: a bout, pause and resume, a turn-around with its countdown, the
+    next bout the other way, Esc (the simulated belt really stops), r, then q → y."""
+    safety = SafetyConfig(turn_hold_s=2.0)
+    bouts = [
+        BoutSpec(0, "Forward first", Direction.FORWARD, 8, 2.0, 0.0),
+        BoutSpec(1, "Then backward", Direction.BACKWARD, 60, 1.5, 0.0, "short steps"),
+    ]
+    plan = build_plan("Two bouts", bouts, safety)
+    link, treadmill = simulated_link(sim_air=SimAir())
+    bus = EventBus()
+    session = Session(plan, link, bus, safety, SessionOptions())
+    app = SessionApp(
+        outline_from_plan(plan),
+        bus,
+        session,
+        session.now,
+        run_engine=session.run,
+        cues=SilentCues(),
+    )
+    view = lambda: app.session.view  # noqa: E731
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(lambda: view().bout_index == 0 and treadmill.belt_speed_kmh > 0.5)
+        assert app.session.query_one(DirectionBanner).has_class("forward")
+
+        # Pause: the belt stops and the bout's countdown holds still; space again resumes.
+        await pilot.press("space")
+        await _until(lambda: view().phase is PhaseName.PAUSED and treadmill.belt_speed_kmh == 0)
+        assert _banner_text(app).startswith("PAUSED")
+        held = view().bout_remaining_s(session.now())
+        await asyncio.sleep(0.6)
+        assert view().bout_remaining_s(session.now()) == pytest.approx(held, abs=0.05)
+        await pilot.press("space")
+        await _until(lambda: view().state is SessionState.RUNNING and treadmill.belt_speed_kmh > 0)
+
+        # The turn-around: its banner says which way to face and counts down.
+        await _until(lambda: view().phase is PhaseName.TURN)
+        await pilot.pause()
+        text = _banner_text(app)
+        assert "TURN AROUND — face away from the console" in text and "walk on in 0:0" in text
+        assert app.session.query_one(AlertBanner).has_class("turn")
+        await _until(lambda: view().bout_index == 1 and view().phase is not PhaseName.TURN)
+        await pilot.pause()
+        assert app.session.query_one(DirectionBanner).has_class("backward")
+        assert not app.session.query_one(AlertBanner).display
+
+        # Esc stops the belt for real; the banner says so and what to do; r carries on.
+        await _until(lambda: treadmill.belt_speed_kmh > 0.5)
+        await pilot.press("escape")
+        await _until(lambda: treadmill.belt_speed_kmh == 0.0)
+        await _until(lambda: view().state is SessionState.FAULT)
+        await pilot.pause()
+        assert "you pressed stop" in _banner_text(app) and "r = re-arm" in _banner_text(app)
+        await pilot.press("r")
+        await _until(lambda: view().state is SessionState.RUNNING and treadmill.belt_speed_kmh > 0)
+
+        # q while the belt moves asks (and the question is readable); y stops the belt, then quits.
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmQuit)
+        assert app.screen.query_one("#confirm-title").region.width > 0
+        await pilot.press("y")
+        await _until(lambda: not app.engine_running())
+    assert session.ended is not None and session.ended.status is EndStatus.INTERRUPTED
+    # The engine ends once Stop is acknowledged; the belt coasts down to a halt from there.
+    await _until(lambda: treadmill.belt_speed_kmh == 0.0, timeout_s=5.0)

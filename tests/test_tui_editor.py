@@ -199,3 +199,106 @@ def test_snapshot_editor(snap_compare, tmp_path: Path) -> None:
     path.write_text(PROFILE, encoding="utf-8")
     app = EditorApp(path, Config())
     assert snap_compare(app, terminal_size=(80, 24), press=["down", "down"])
+
+
+COMMENTED = """\
+name = "Commented"
+
+[[steps]]
+label = "One"
+direction = "backward"
+duration = "20s"
+speed = 1.5
+
+# the last one: keep me above "Last"
+[[steps]]
+label = "Last"
+direction = "forward"
+duration = "20s"
+speed = 2.5
+"""
+
+
+async def test_a_comment_stays_with_its_step_when_steps_are_added_or_moved(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "commented.toml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    app = EditorApp(path, Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")  # a new step after "One", before the comment
+        assert "unsaved" in str(editor(app).query_one("#editor-title").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "unsaved" not in str(editor(app).query_one("#editor-title").render())
+    text = path.read_text(encoding="utf-8")
+    assert '\n\n# the last one: keep me above "Last"\n[[steps]]\nlabel = "Last"' in text
+    assert 'speed = 1.5\n\n[[steps]]\ndirection = "forward"\nduration = "1m"' in text
+    app = EditorApp(path, Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "shift+up", "shift+up", "ctrl+s")  # "Last" goes first
+        await pilot.pause()
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(
+        'name = "Commented"\n\n# the last one: keep me above "Last"\n[[steps]]\nlabel = "Last"'
+    )
+    assert [s.label for s in read_profile(path).expand()] == ["Last", "One", "Forward"]
+
+
+async def test_a_bout_added_inside_a_repeat_block_is_indented_like_its_siblings(
+    profile_path: Path,
+) -> None:
+    app = EditorApp(profile_path, Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "a", "ctrl+s")  # on the block's bout "Back"
+        await pilot.pause()
+    text = profile_path.read_text(encoding="utf-8")
+    assert '  speed = 1.5\n\n  [[steps.bouts]]\n  direction = "forward"\n' in text
+    assert "# My intervals — a comment that must survive the editor." in text
+    assert "# keep me too" in text
+
+
+async def test_start_screen_arrow_keys_move_through_the_profiles() -> None:
+    entries = list_profiles()
+    app = StartApp(entries, Config(), None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down", "down", "up")
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+    assert app.return_value == StartChoice(entries[1].path, SIMULATOR)
+
+
+def test_run_without_a_profile_opens_the_start_screen_then_runs_the_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from treadctl.commands import run as run_command
+    from treadctl.session import wiring
+
+    chosen = StartChoice(list_profiles()[0].path, SIMULATOR)
+    ran: list[wiring.RunOptions] = []
+    monkeypatch.setattr("treadctl.tui.app.run_start_ui", lambda config=None: chosen)
+
+    def run_session(options: wiring.RunOptions) -> int:
+        ran.append(options)
+        return 0
+
+    monkeypatch.setattr(wiring, "run_session", run_session)
+    monkeypatch.setattr(run_command.sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(run_command.sys.stdout, "isatty", lambda: True)
+    from treadctl.cli import main
+
+    assert main(["run", "--no-speech"]) == 0
+    assert len(ran) == 1
+    options = ran[0]
+    assert options.profile == str(chosen.profile_path)
+    assert options.simulate and options.device is None
+    assert not options.headless and not options.speech
+
+
+def test_run_without_a_profile_and_without_a_terminal_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from treadctl.cli import main
+
+    assert main(["run", "--simulate"]) == 2
+    assert "no profile given" in capsys.readouterr().err

@@ -100,6 +100,8 @@ def steady_events() -> list[SessionEvent]:
         else:
             speed = 1.5
         events.append(Telemetry(t, speed, 1.0 if t >= 190 else 0.0, t * 0.75, t * 0.05, 96))
+    # A last record just before the snapshots' 215 s, so the data is fresh, as on a real link.
+    events.append(Telemetry(214.5, 1.5, 1.0, 214.5 * 0.75, 214.5 * 0.05, 96))
     events.sort(key=lambda e: e.t_s)
     return events
 
@@ -123,7 +125,10 @@ def with_extra(*extra: SessionEvent) -> list[SessionEvent]:
     return [*steady_events(), *extra]
 
 
-TURN_EVENTS = [PhaseChanged(250.0, PhaseName.TURN, bout_index=2, duration_s=10.0)]
+TURN_EVENTS = [
+    PhaseChanged(250.0, PhaseName.TURN, bout_index=2, duration_s=10.0),
+    Telemetry(252.5, 1.0, 1.0, 200.0, 12.0, 95),
+]
 PAUSE_EVENTS = [
     CommandSent(240.0, "stop"),
     PhaseChanged(240.0, PhaseName.PAUSED, bout_index=1, detail="paused by you"),

@@ -3,6 +3,8 @@ right in its main states (snapshots at 80×24 with a fixed session time)."""
 
 from __future__ import annotations
 
+from textual.widgets import Static
+
 from tests.test_tui_helpers import (
     LINK_LOST_EVENTS,
     PAUSE_EVENTS,
@@ -15,12 +17,24 @@ from tests.test_tui_helpers import (
 from treadctl.config import SafetyConfig
 from treadctl.controls import RequestKind
 from treadctl.direction import Direction
-from treadctl.events import EndStatus, PhaseChanged, PhaseName, SessionEnded
+from treadctl.events import (
+    EndStatus,
+    LinkChanged,
+    PhaseChanged,
+    PhaseName,
+    SafetyEvent,
+    SessionEnded,
+    SessionEvent,
+    Telemetry,
+)
 from treadctl.plan import build_plan
 from treadctl.profile.bout import BoutSpec
 from treadctl.tui.alerts import alert_for
+from treadctl.tui.confirm import ConfirmQuit
+from treadctl.tui.help_screen import HelpScreen
 from treadctl.tui.outline import outline_from_plan
 from treadctl.tui.widgets.banners import AlertBanner, DirectionBanner
+from treadctl.tui.widgets.status import live_data, state_text
 from treadctl.view import SessionView, reduce
 
 SIZE = (80, 24)
@@ -183,3 +197,126 @@ def test_snapshot_link_lost(snap_compare) -> None:
 def test_snapshot_steady_large(snap_compare) -> None:
     app, _, _, _ = make_app(steady_events(), 215.0)
     assert snap_compare(app, terminal_size=(120, 36))
+
+
+# -- what a person saw when they ran it ------------------------------------------------------
+
+
+async def test_the_quit_question_and_the_help_show_their_text() -> None:
+    """Both dialogs once rendered as an empty box (their lines collapsed to zero width)."""
+    app, _, _, _ = make_app(steady_events(), 215.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmQuit)
+        for line in app.screen.query(Static):
+            assert line.region.width > 10
+        await pilot.press("n")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.query_one(Static).region.width > 40
+        assert app.screen.query_one(Static).region.height > 10
+
+
+def test_snapshot_quit_question(snap_compare) -> None:
+    app, _, _, _ = make_app(steady_events(), 215.0)
+    assert snap_compare(app, terminal_size=SIZE, press=["q"])
+
+
+def _steady_then(*events: SessionEvent) -> SessionView:
+    view = SessionView()
+    for event in with_extra(*events):
+        view = reduce(view, event)
+    return view
+
+
+def test_a_stop_the_walker_asked_for_is_not_a_fault() -> None:
+    view = _steady_then(
+        SafetyEvent(216.0, "walker_stop", "stopped. Re-arm to continue. (by key)", "stop"),
+        PhaseChanged(216.5, PhaseName.PAUSED, detail="stopped. Re-arm to continue. (by key)"),
+        Telemetry(217.0, 0.0, 1.0, 170.0, 11.0, 90),
+    )
+    alert = alert_for(view, 217.0, "kmh")
+    assert alert is not None and alert.level == "paused"
+    assert alert.title == "STOPPED — you pressed stop"
+    assert "The belt is stopped." in alert.body and "r = re-arm" in alert.body
+    assert "walker_stop" not in alert.title + alert.body
+    assert state_text(view) == "STOPPED"
+
+
+def test_fault_banners_say_what_happened_then_what_to_do() -> None:
+    key = _steady_then(
+        SafetyEvent(216.0, "safety_key", "the safety key was pulled. Re-insert it.", "stop"),
+        Telemetry(216.5, 0.0, 1.0, 170.0, 11.0, 90),
+    )
+    alert = alert_for(key, 217.0, "kmh")
+    assert alert is not None and alert.level == "fault"
+    assert alert.title == "BELT STOPPED — the safety key was pulled"
+    first, keys = alert.body.split("\n")
+    assert first.startswith("Put the safety key back in") and keys.startswith("r = re-arm")
+    assert state_text(key) == "FAULT"
+    moving = reduce(key, Telemetry(217.0, 1.2, 1.0, 170.0, 11.0, 90))
+    assert alert_for(moving, 217.0, "kmh").title.startswith("STOPPING THE BELT")  # type: ignore[union-attr]
+    unknown = _steady_then(
+        SafetyEvent(216.0, "new_reason", "something new happened", "stop"),
+        Telemetry(216.5, 0.0, 1.0, 170.0, 11.0, 90),
+    )
+    alert = alert_for(unknown, 217.0, "kmh")
+    assert alert is not None and alert.title == "BELT STOPPED — new reason"
+    assert "Something new happened" in alert.body
+
+
+def test_after_a_reconnect_the_banner_says_so() -> None:
+    view = _steady_then(
+        *LINK_LOST_EVENTS,
+        LinkChanged(250.0, "reconnected"),
+        PhaseChanged(250.5, PhaseName.PAUSED, detail="lost the treadmill; reconnecting."),
+        Telemetry(251.0, 0.0, 1.0, 170.0, 11.0, 90),
+    )
+    alert = alert_for(view, 251.0, "kmh")
+    assert alert is not None and alert.title.startswith("RECONNECTED")
+    assert "reconnecting" not in alert.body.lower() and "r = re-arm" in alert.body
+
+
+def test_a_belt_that_does_not_stop_is_shouted() -> None:
+    message = "the belt is still moving after Stop; stop it at the console. (3 s)"
+    view = _steady_then(SafetyEvent(216.0, "not_stopping", message, "stop"))
+    alert = alert_for(view, 216.0, "kmh")
+    assert alert is not None and alert.level == "fault" and "NOW" in alert.body
+    ended = reduce(view, SessionEnded(217.0, EndStatus.SAFETY_STOP, "not_stopping"))
+    assert alert_for(ended, 217.0, "kmh").title == "THE BELT DID NOT STOP"  # type: ignore[union-attr]
+
+
+def test_pause_and_turn_banners_do_not_repeat_themselves() -> None:
+    paused = _steady_then(PhaseChanged(216.0, PhaseName.PAUSED, detail="paused"))
+    assert alert_for(paused, 216.0, "kmh").title == "PAUSED"  # type: ignore[union-attr]
+    turning = _steady_then(
+        PhaseChanged(250.0, PhaseName.TURN, bout_index=2, duration_s=5.0, detail="turn to walk")
+    )
+    alert = alert_for(turning, 251.0, "kmh", phase_detail="turn to walk forward")
+    assert alert is not None and alert.body == "walk on in 0:04"
+    alert = alert_for(turning, 251.0, "kmh", phase_detail="press a key when you have turned round")
+    assert alert is not None and alert.body.endswith("press a key when you have turned round")
+
+
+def test_measured_values_are_not_shown_once_they_are_stale() -> None:
+    view = _steady_then()
+    assert live_data(view, 215.0)
+    assert not live_data(view, 230.0)  # no data for 15 s
+    assert not live_data(_steady_then(*LINK_LOST_EVENTS), 242.0)
+    assert not live_data(reduce(view, SessionEnded(216.0, EndStatus.COMPLETED, "done")), 216.0)
+
+
+async def test_after_the_end_only_q_and_help_are_offered() -> None:
+    app, controls, bus, _ = make_app(steady_events(), 215.0)
+    async with app.run_test(size=SIZE) as pilot:
+        bus.publish(SessionEnded(216.0, EndStatus.COMPLETED, "completed"))
+        await pilot.pause()
+        await pilot.press("space", "n", "plus")
+        shown = {
+            b.binding.action
+            for b in app.screen.active_bindings.values()
+            if b.binding.show and b.enabled
+        }
+        assert controls.kinds == []
+        assert not any("toggle_pause" in action or "nudge" in action for action in shown)
+        assert any("quit_session" in action for action in shown)

@@ -14,7 +14,12 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         help="run a session",
         description="Run a profile on the treadmill (or the simulator with --simulate).",
     )
-    parser.add_argument("profile", metavar="PROFILE", help="profile name or .toml file")
+    parser.add_argument(
+        "profile",
+        metavar="PROFILE",
+        nargs="?",
+        help="profile name or .toml file (on a terminal, leave it out to pick one)",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--device", metavar="ADDRESS", help="treadmill address or name")
     where.add_argument("--simulate", action="store_true", help="use the built-in simulator")
@@ -41,6 +46,12 @@ def _main(args: argparse.Namespace) -> int:
     from treadctl.session.wiring import RunOptions, run_session
 
     headless = bool(args.headless) or not (sys.stdin.isatty() and sys.stdout.isatty())
+    if args.profile is None:
+        if headless:
+            from treadctl.errors import UsageError
+
+            raise UsageError("no profile given: treadctl run PROFILE (see `treadctl profile list`)")
+        return start_screen(args)
     options = RunOptions(
         profile=args.profile,
         device=args.device,
@@ -77,6 +88,8 @@ def start_screen(args: argparse.Namespace) -> int:
         device=address,
         simulate=address is None,
         headless=False,
+        audit=Path(args.audit) if getattr(args, "audit", None) else None,
         config=config_path,
+        speech=not getattr(args, "no_speech", False),
     )
     return run_session(options)

@@ -253,7 +253,19 @@ def _run_with_ui(wired: Wired) -> int | None:
         profile_name=wired.profile_name,
         speech=wired.options.speech,
     )
-    return _report(wired, ended if isinstance(ended, SessionEnded) else wired.session.ended)
+    ended = ended if isinstance(ended, SessionEnded) else wired.session.ended
+    _print_ending(wired, ended)
+    return _report(wired, ended)
+
+
+def _print_ending(wired: Wired, ended: SessionEnded | None) -> None:
+    """Once the terminal UI has closed: how the session ended, and where its log is."""
+    from treadctl.session.headless import describe
+
+    if ended is not None:
+        print(describe(ended))
+    if wired.audit_path is not None:
+        print(f"audit log: {wired.audit_path}")
 
 
 def _headless(options: RunOptions) -> RunOptions:

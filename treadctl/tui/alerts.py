@@ -9,15 +9,37 @@ from treadctl.tui.widgets.banners import Alert
 from treadctl.units import SpeedUnit, format_duration
 from treadctl.view import SessionState, SessionView
 
-REASON_WORDS = {
-    "watchdog": "no data from the treadmill",
-    "link_lost": "the Bluetooth link was lost",
-    "safety_key": "the safety key was pulled",
-    "console_stop": "stopped on the console",
-    "control_lost": "the treadmill took back control",
-    "runaway": "the belt ran faster than allowed",
-    "key": "you pressed stop",
+# The supervisor's reasons, for the walker: what happened (the banner's title) and what to do first
+# (its body; the keys follow on their own line). The supervisor's own messages are for the log.
+REASONS: dict[str, tuple[str, str]] = {
+    "watchdog": ("no data from the treadmill", "Check the treadmill is on and close by."),
+    "link_lost": ("the Bluetooth link was lost", ""),
+    "link_not_recovered": (
+        "could not reconnect to the treadmill",
+        "If the belt still moves, stop it on the console.",
+    ),
+    "safety_key": ("the safety key was pulled", "Put the safety key back in first."),
+    "console_stop": ("stopped on the console", ""),
+    "console_pause": ("paused on the console", ""),
+    "console_overspeed": ("the console went above your speed cap", ""),
+    "console_start": ("the belt was started on the console", ""),
+    "control_lost": ("the treadmill took back control", ""),
+    "machine_reset": ("the treadmill reset itself", ""),
+    "runaway": ("the belt ran faster than allowed", "Check the treadmill before carrying on."),
+    "ignore_commands": (
+        "the belt does not follow speed commands",
+        "Check the treadmill before carrying on.",
+    ),
+    "command_failed": ("the treadmill refused a command", ""),
+    "walker_stop": ("you pressed stop", ""),
+    "not_stopping": ("the belt kept moving after Stop", "Check the treadmill before carrying on."),
+    "internal_error": ("treadctl hit an internal error", ""),
+    "not_rearmed": ("not re-armed in time", ""),
 }
+NOT_STOPPING = "not_stopping"
+WALKER_STOP = "walker_stop"
+REARM_KEYS = "r = re-arm and carry on · q = quit"
+MOVING_KMH = 0.3  # a measured speed above this is a belt still moving
 
 
 def turn_title(to: Direction | None) -> str:
@@ -35,35 +57,39 @@ def alert_for(
     phase_detail: str = "",
 ) -> Alert | None:
     """The banner for this moment, or None while the walker just walks."""
+    if view.safety_reason == NOT_STOPPING and _moving(view):
+        return Alert(
+            "fault",
+            "THE BELT DID NOT STOP",
+            "Stop it on the console or pull the safety key NOW.\nq = quit",
+        )
     if view.state is SessionState.ENDED:
         if view.end_status is EndStatus.COMPLETED:
             title = "SESSION COMPLETE — well walked"
         else:
-            title = f"SESSION ENDED — {view.end_reason or 'stopped'}"
-        return Alert("ended", title, "The belt is stopped.  q = leave")
+            title = f"SESSION ENDED — {reason_words(view.end_reason) or 'stopped'}"
+        if (view.measured_speed_kmh or 0.0) > MOVING_KMH:  # the last data before the end
+            belt = "Stop was sent: let the belt come to a halt before you step off."
+        else:
+            belt = "The belt is stopped."
+        return Alert("ended", title, f"{belt}\nq = leave")
     if view.link == "disconnected" or view.state is SessionState.RECONNECTING:
         return Alert(
             "link",
             "LINK LOST — the belt is stopping",
-            "reconnecting · session clock frozen · then r = re-arm · q = quit",
+            "Reconnecting; the session clock is frozen.\nThen r = re-arm · q = quit",
         )
     if view.state is SessionState.FAULT:
-        reason = REASON_WORDS.get(view.safety_reason or "", view.safety_reason or "safety stop")
-        message = view.safety_message or ""
-        return Alert(
-            "fault",
-            f"BELT STOPPED — {reason}",
-            f"{message}  r = re-arm when ready · q = quit".strip(),
-        )
+        return _fault(view)
     if view.phase is PhaseName.TURN:
         left = view.phase_remaining_s(now_s)
         body = f"walk on in {format_duration(left)}" if left is not None else "turn when ready"
-        if phase_detail:
-            body += f" · {phase_detail}"
+        if phase_detail and not phase_detail.startswith("turn to walk"):
+            body += f" · {phase_detail}"  # e.g. "press a key when you have turned round"
         return Alert("turn", turn_title(turn_to), body)
     if view.phase is PhaseName.PAUSED:
-        why = f" — {phase_detail}" if phase_detail else ""
-        return Alert("paused", f"PAUSED{why}", "The belt is stopped.  space = resume · q = quit")
+        why = f" — {phase_detail}" if phase_detail and phase_detail != "paused" else ""
+        return Alert("paused", f"PAUSED{why}", f"{_belt(view)}\nspace = resume · q = quit")
     if view.phase is PhaseName.STOPPING:
         return Alert("paused", "STOPPING THE BELT", "Hold the rails until it stops.")
     if view.phase is PhaseName.STARTING:
@@ -73,3 +99,50 @@ def alert_for(
             "The belt starts slowly.  Esc or s stops it at any time.",
         )
     return None
+
+
+def reason_words(reason: str | None) -> str:
+    """A supervisor reason (or an end reason) in words."""
+    if not reason:
+        return ""
+    known = REASONS.get(reason)
+    return known[0] if known else reason.replace("_", " ")
+
+
+def _moving(view: SessionView) -> bool:
+    """Whether the last data says the belt still moves (unknown counts as moving)."""
+    if view.measured_speed_kmh is None or view.link == "disconnected":
+        return True
+    return view.measured_speed_kmh > MOVING_KMH
+
+
+def _belt(view: SessionView) -> str:
+    if view.link != "disconnected" and (view.measured_speed_kmh or 0.0) > MOVING_KMH:
+        return "The belt is stopping — hold the rails."
+    return "The belt is stopped."
+
+
+def _fault(view: SessionView) -> Alert:
+    """A latched stop: what happened, what to do, then the keys."""
+    reason = view.safety_reason or ""
+    if reason == WALKER_STOP:
+        return Alert("paused", "STOPPED — you pressed stop", f"{_belt(view)}\n{REARM_KEYS}")
+    if reason == "link_lost" and view.link == "reconnected":
+        return Alert(
+            "fault",
+            "RECONNECTED — the link was lost, so the belt was stopped",
+            f"Get ready to walk again.\n{REARM_KEYS}",
+        )
+    if reason in REASONS:
+        words, todo = REASONS[reason]
+    else:  # a reason this screen does not know yet: the supervisor's own words
+        words, todo = reason_words(reason) or "safety stop", _sentence(view.safety_message or "")
+    belt = _belt(view)
+    body = f"{todo}  {belt}" if todo else belt
+    title = "STOPPING THE BELT" if belt.startswith("The belt is stopping") else "BELT STOPPED"
+    return Alert("fault", f"{title} — {words}", f"{body}\n{REARM_KEYS}")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:]

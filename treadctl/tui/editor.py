@@ -25,6 +25,7 @@ from treadctl.profile.loading import ProfileInvalid, parse_profile
 from treadctl.profile.models import Profile
 from treadctl.profile.writing import load_document, save_document
 from treadctl.tui.confirm import ConfirmDiscard
+from treadctl.tui.doc_layout import attach_leading_comments, indent_like, new_bout, tidy
 from treadctl.tui.outline import Outline
 from treadctl.tui.preview import preflight_text, preview
 from treadctl.tui.widgets.progress import SessionProgress
@@ -96,6 +97,7 @@ class EditorScreen(Screen[Path | None]):
         self.path = path
         self.config = config
         self.doc: TOMLDocument = load_document(path)
+        attach_leading_comments(self.doc)
         self.rows: list[Row] = []
         self.dirty = False
         self.saved_to: Path | None = None
@@ -104,12 +106,7 @@ class EditorScreen(Screen[Path | None]):
         self._editing: tuple[Row, str] | None = None
 
     def compose(self) -> ComposeResult:
-        ro = (
-            "  [reverse] shipped: saving makes your own copy [/reverse]"
-            if is_shipped(self.path)
-            else ""
-        )
-        yield Static(f"[b]Editing[/b] {self.path.name}{ro}", id="editor-title")
+        yield Static(id="editor-title")
         with Horizontal(id="editor-body"):
             table: DataTable[str] = DataTable(id="steps", cursor_type="cell", zebra_stripes=True)
             yield table
@@ -124,6 +121,7 @@ class EditorScreen(Screen[Path | None]):
         table = self.query_one(DataTable)
         table.add_columns(*COLUMNS)
         self.query_one("#cell-input", Input).display = False
+        self._show_title()
         self.rebuild()
         table.focus()
 
@@ -203,7 +201,20 @@ class EditorScreen(Screen[Path | None]):
 
     def changed(self, cursor: Row | None = None) -> None:
         self.dirty = True
+        tidy(self.doc)
         self.rebuild(cursor)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        ro = (
+            "  [reverse] shipped: saving makes your own copy [/reverse]"
+            if is_shipped(self.path)
+            else ""
+        )
+        unsaved = "  [b]● unsaved changes[/b] (ctrl+s saves)" if self.dirty else ""
+        self.query_one("#editor-title", Static).update(
+            f"[b]Editing[/b] {self.path.name}{ro}{unsaved}"
+        )
 
     # -- editing a cell -----------------------------------------------------------------------
 
@@ -253,21 +264,18 @@ class EditorScreen(Screen[Path | None]):
 
     def action_add(self) -> None:
         row = self.current_row()
-        bout = tomlkit.table()
-        bout["direction"] = "forward"
-        bout["duration"] = "1m"
-        bout["speed"] = 3.0
         if row is None:
-            self._steps().append(bout)
+            self._steps().append(new_bout(nested=False))
             self.changed(Row(len(self._steps()) - 1))
             return
         if row.is_block(self.doc):
             container = self._steps()[row.step]["bouts"]
-            container.append(bout)
+            container.append(new_bout(nested=True, like=container[-1] if container else None))
             self.changed(Row(row.step, len(container) - 1))
             return
         container, index = self._container(row)
-        container.insert(index + 1, bout)
+        nested = row.inner is not None
+        container.insert(index + 1, new_bout(nested=nested, like=container[index]))
         self.changed(Row(index + 1) if row.inner is None else Row(row.step, index + 1))
 
     def action_duplicate(self) -> None:
@@ -276,6 +284,8 @@ class EditorScreen(Screen[Path | None]):
             return
         container, index = self._container(row)
         copy = tomlkit.parse(tomlkit.dumps({"x": [container[index].unwrap()]}))["x"][0]
+        if row.inner is not None:
+            indent_like(copy, container[index])
         container.insert(index + 1, copy)
         self.changed(Row(index + 1) if row.inner is None else Row(row.step, index + 1))
 
@@ -331,11 +341,11 @@ class EditorScreen(Screen[Path | None]):
         if target != self.path:
             self.notify(f"Shipped profiles are read-only; saved your copy to {target}")
             self.path = target
-            self.query_one("#editor-title", Static).update(f"[b]Editing[/b] {target.name}")
         else:
             self.notify(f"Saved {target.name}")
         self.saved_to = target
         self.dirty = False
+        self._show_title()
 
     def action_leave(self) -> None:
         if self._editing is not None:

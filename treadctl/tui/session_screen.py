@@ -36,7 +36,7 @@ from treadctl.tui.sound import Cues, SilentCues
 from treadctl.tui.widgets.banners import AlertBanner, DirectionBanner
 from treadctl.tui.widgets.progress import SessionProgress
 from treadctl.tui.widgets.readouts import Readouts
-from treadctl.tui.widgets.status import StatusLine
+from treadctl.tui.widgets.status import StatusLine, live_data
 from treadctl.units import SpeedUnit, format_duration, to_kmh
 from treadctl.view import SessionState, SessionView, reduce
 
@@ -111,10 +111,18 @@ class SessionScreen(Screen[None]):
 
     # -- events in --------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Once the session is over only q, ? (and the ever-present stop) are offered."""
+        ended = self.view.state is SessionState.ENDED
+        offered = action not in ("nudge", "request") or parameters == ("stop",)
+        return offered or not ended
+
     def on_session_event(self, event: SessionEvent) -> None:
         """Fold one event into the view (called synchronously by the bus)."""
         before = self.view
         self.view = reduce(self.view, event)
+        if isinstance(event, SessionEnded):
+            self.refresh_bindings()
         self._dirty = True
         self._cue(before, event)
         if isinstance(event, PhaseChanged):
@@ -206,7 +214,7 @@ class SessionScreen(Screen[None]):
         self.query_one("#countdown", Digits).update(
             format_duration(left) if left is not None else "-:--"
         )
-        self.query_one(Readouts).show(view, unit)
+        self.query_one(Readouts).show(view, unit, live=live_data(view, now))
         self.query_one("#next", Static).update(self._next_text(now))
 
         position = self.outline.position_s(

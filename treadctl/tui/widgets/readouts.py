@@ -11,7 +11,9 @@ from treadctl.view import SessionView
 
 
 class Readouts(Static):
-    def show(self, view: SessionView, unit: SpeedUnit) -> None:
+    def show(self, view: SessionView, unit: SpeedUnit, *, live: bool = True) -> None:
+        """``live`` False (the link is down, the data is stale, the session is over) shows the
+        measured column as unknown rather than the last value, which may no longer be true."""
         table = Table.grid(padding=(0, 1))
         table.add_column(justify="left", style="bold")
         table.add_column(justify="right")
@@ -20,14 +22,14 @@ class Readouts(Static):
         table.add_row(
             speed_label(unit),
             fmt.speed(view.target_speed_kmh, unit, with_unit=False),
-            fmt.speed(view.measured_speed_kmh, unit, with_unit=False),
+            fmt.speed(view.measured_speed_kmh if live else None, unit, with_unit=False),
         )
         table.add_row(
             "incline %",
             _one(view.target_incline_pct),
-            _one(view.measured_incline_pct),
+            _one(view.measured_incline_pct if live else None),
         )
-        heart = "–" if view.heart_rate_bpm is None else str(view.heart_rate_bpm)
+        heart = "–" if view.heart_rate_bpm is None or not live else str(view.heart_rate_bpm)
         table.add_row("heart bpm", "", heart)
         self.update(table)
 

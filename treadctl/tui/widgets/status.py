@@ -24,8 +24,8 @@ def link_text(view: SessionView, now_s: float) -> Text:
         text.stylize("bold reverse")
         return text
     age = view.telemetry_age_s(now_s)
-    if age is not None:
-        stale = age > STALE_S and view.state is not SessionState.ENDED
+    if age is not None and view.state is not SessionState.ENDED:
+        stale = age > STALE_S
         text.append(f" · data {age:.1f} s ago", "bold reverse" if stale else "")
     return text
 
@@ -39,10 +39,23 @@ class StatusLine(Static):
         bout = ""
         if view.bout_index is not None and view.bout_count:
             bout = f"  bout {_ordinal(view)}/{view.bout_count}"
-        grid.add_row(
-            Text(name), Text(view.state.value.upper() + bout, "bold"), link_text(view, now_s)
-        )
+        grid.add_row(Text(name), Text(state_text(view) + bout, "bold"), link_text(view, now_s))
         self.update(grid)
+
+
+def state_text(view: SessionView) -> str:
+    """The state in one word; a stop the walker asked for is not called a fault."""
+    if view.state is SessionState.FAULT and view.safety_reason == "walker_stop":
+        return "STOPPED"
+    return view.state.value.upper()
+
+
+def live_data(view: SessionView, now_s: float) -> bool:
+    """Whether the last telemetry can still be shown as what the belt does now."""
+    if view.state is SessionState.ENDED or view.link == "disconnected":
+        return False
+    age = view.telemetry_age_s(now_s)
+    return age is not None and age <= STALE_S
 
 
 def _ordinal(view: SessionView) -> int:
