@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from treadctl.config import Config
+from treadctl.history.progress import ProgramPlan, WeekGoal
 from treadctl.profile.library import LibraryEntry, list_profiles
 from treadctl.profile.loading import read_profile
 from treadctl.tui.app import EditorApp, StartApp
 from treadctl.tui.editor import EditorScreen, parse_cell
+from treadctl.tui.history_data import HistoryReader
 from treadctl.tui.start_screen import SIMULATOR, Device, StartChoice
 
 PROFILE = """\
@@ -190,7 +192,12 @@ def fixed_entries(tmp_path: Path) -> list[LibraryEntry]:
 
 def test_snapshot_start_screen(snap_compare, tmp_path: Path) -> None:
     entries = fixed_entries(tmp_path)
-    app = StartApp(entries, Config(last_device="C4:7F:51:0A:22:9E"), None)
+    # a fixed program too (no sessions yet: its week 1), so the progress line does not follow
+    # the shipped programs
+    week = WeekGoal(profiles=("my-intervals",) * 3, backward_min=6.0)
+    plan = ProgramPlan("mine", "My program", (week,), {"my-intervals": "my-intervals"})
+    history = HistoryReader(plans=lambda: [plan])
+    app = StartApp(entries, Config(last_device="C4:7F:51:0A:22:9E"), None, history)
     assert snap_compare(app, terminal_size=(80, 24), press=["down"])
 
 

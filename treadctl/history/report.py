@@ -38,6 +38,12 @@ def ended_text(session: SessionRecord) -> str:
     return text
 
 
+def ended_line(session: SessionRecord) -> str:
+    """How it ended, with the reason when the reason says more than the status."""
+    reason = session.end_reason
+    return ended_text(session) + (f": {reason}" if reason and reason != session.end_status else "")
+
+
 def session_json(session: SessionRecord) -> dict[str, Any]:
     return {
         "id": session.id,
@@ -98,65 +104,85 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: set[
     return [line(header), *(line(row) for row in rows)]
 
 
+HISTORY_HEADER = ("ID", "date", "profile", "back min", "fwd min", "distance", "kcal", "ended")
+HISTORY_RIGHT = frozenset({0, 3, 4, 5, 6})  # the columns aligned right (numbers)
+NO_HISTORY = "No sessions recorded yet. Try: treadctl run PROFILE --simulate"
+
+
+def history_row(s: SessionRecord) -> tuple[str, ...]:
+    """One session as the cells of ``HISTORY_HEADER`` (the table and the TUI show the same)."""
+    return (
+        str(s.id),
+        s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        s.profile_name + (" (sim)" if s.simulated else ""),
+        _minutes(s.backward_s),
+        _minutes(s.forward_s),
+        f"{s.distance_m / 1000:.2f} km",
+        f"{s.energy_kcal:.0f}",
+        ended_text(s),
+    )
+
+
 def history_table(sessions: list[SessionRecord]) -> str:
     if not sessions:
-        return "No sessions recorded yet. Try: treadctl run PROFILE --simulate"
-    header = ("ID", "date", "profile", "back min", "fwd min", "distance", "kcal", "ended")
-    rows = [
-        (
-            str(s.id),
-            s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            s.profile_name + (" (sim)" if s.simulated else ""),
-            _minutes(s.backward_s),
-            _minutes(s.forward_s),
-            f"{s.distance_m / 1000:.2f} km",
-            f"{s.energy_kcal:.0f}",
-            ended_text(s),
-        )
-        for s in sessions
-    ]
-    return "\n".join(_table(header, rows, right={0, 3, 4, 5, 6}))
+        return NO_HISTORY
+    rows = [history_row(s) for s in sessions]
+    return "\n".join(_table(HISTORY_HEADER, rows, right=set(HISTORY_RIGHT)))
 
 
-def show_text(item: SessionDetail) -> str:
+def heading_lines(item: SessionDetail) -> list[str]:
+    """What the session was: profile, device, when, how long, how it ended, its totals."""
     s = item.session
-    lines = [
+    return [
         f"Session {s.id}: {s.profile_name}{' (simulated)' if s.simulated else ''} on {s.device}",
         f"Started {s.started_at.astimezone():%Y-%m-%d %H:%M}, {format_duration(s.duration_s)}"
-        f" long, {ended_text(s)}"
-        + (f": {s.end_reason}" if s.end_reason and s.end_reason != s.end_status else ""),
+        f" long, {ended_line(s)}",
         f"Backward {format_duration(s.backward_s)}, forward {format_duration(s.forward_s)},"
         f" {s.distance_m:.0f} m, {s.energy_kcal:.0f} kcal,"
         f" bouts {s.bouts_completed}/{s.bouts_total}",
-        "",
     ]
-    if item.laps:
-        header = ("bout", "direction", "label", "time", "distance", "avg km/h", "kcal")
-        rows = [
-            (
-                f"{lap.bout_index + 1}/{lap.bout_count}",
-                str(lap.direction),
-                lap.label,
-                format_duration(lap.duration_s),
-                f"{lap.distance_m:.0f} m",
-                f"{lap.avg_speed_kmh:.1f}",
-                f"{lap.energy_kcal:.1f}",
-            )
-            for lap in item.laps
-        ]
-        lines += _table(header, rows, right={0, 3, 4, 5, 6})
-        lines.append("")
+
+
+LAP_HEADER = ("bout", "direction", "label", "time", "distance", "avg km/h", "kcal")
+LAP_RIGHT = frozenset({0, 3, 4, 5, 6})
+
+
+def lap_row(lap: LapTotals) -> tuple[str, ...]:
+    """One bout as the cells of ``LAP_HEADER``."""
+    return (
+        f"{lap.bout_index + 1}/{lap.bout_count}",
+        str(lap.direction),
+        lap.label,
+        format_duration(lap.duration_s),
+        f"{lap.distance_m:.0f} m",
+        f"{lap.avg_speed_kmh:.1f}",
+        f"{lap.energy_kcal:.1f}",
+    )
+
+
+def chart_lines(item: SessionDetail, width: int = CHART_WIDTH) -> list[str]:
+    """The speed sparkline and the facing strip, at most ``width`` columns of chart each."""
+    s = item.session
     speeds = [x.speed_kmh or 0.0 for x in item.samples]
-    if speeds:
-        total_s = max(s.duration_s, item.samples[-1].t_s)
-        width = min(CHART_WIDTH, len(speeds))
-        spans = [
-            (lap.start_t_s, lap.end_t_s, "B" if lap.direction is Direction.BACKWARD else "f")
-            for lap in item.laps
-        ]
-        lines.append(f"speed  {chart.sparkline(speeds, width)}  max {max(speeds):.1f} km/h")
-        if spans:
-            lines.append(f"facing {chart.strip(spans, total_s, width)}  B backward, f forward")
-    else:
-        lines.append("No samples were recorded.")
+    if not speeds:
+        return ["No samples were recorded."]
+    total_s = max(s.duration_s, item.samples[-1].t_s)
+    width = min(width, len(speeds))
+    spans = [
+        (lap.start_t_s, lap.end_t_s, "B" if lap.direction is Direction.BACKWARD else "f")
+        for lap in item.laps
+    ]
+    lines = [f"speed  {chart.sparkline(speeds, width)}  max {max(speeds):.1f} km/h"]
+    if spans:
+        lines.append(f"facing {chart.strip(spans, total_s, width)}  B backward, f forward")
+    return lines
+
+
+def show_text(item: SessionDetail) -> str:
+    lines = [*heading_lines(item), ""]
+    if item.laps:
+        rows = [lap_row(lap) for lap in item.laps]
+        lines += _table(LAP_HEADER, rows, right=set(LAP_RIGHT))
+        lines.append("")
+    lines += chart_lines(item)
     return "\n".join(lines)

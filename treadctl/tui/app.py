@@ -35,6 +35,7 @@ class TreadctlApp(App[Any]):
         STYLES / "session.tcss",
         STYLES / "start.tcss",
         STYLES / "editor.tcss",
+        STYLES / "history.tcss",
     ]
     TITLE = "treadctl"
     ENABLE_COMMAND_PALETTE = False
@@ -156,16 +157,20 @@ def run_session_ui(
 class StartApp(TreadctlApp):
     """The start screen (and the editor from it); exits with a ``StartChoice`` or None."""
 
-    def __init__(self, entries: Any, config: Any, scanner: Any = None) -> None:
+    def __init__(self, entries: Any, config: Any, scanner: Any = None, history: Any = None) -> None:
         super().__init__()
         self._entries = entries
         self._config = config
         self._scanner = scanner
+        self._history = history  # a HistoryReader; None: the user's own history
 
     def on_mount(self) -> None:
         from treadctl.tui.start_screen import StartScreen
 
-        self.push_screen(StartScreen(self._entries, self._config, scanner=self._scanner), self.exit)
+        screen = StartScreen(
+            self._entries, self._config, scanner=self._scanner, history=self._history
+        )
+        self.push_screen(screen, self.exit)
 
 
 def run_start_ui(config: Any = None, *, scan: bool = True) -> Any:

@@ -1,5 +1,7 @@
 """The start screen: pick a profile (summary, time line, pre-flight check), pick a treadmill
-(the simulator, the last one used, or what a scan finds), then start."""
+(the simulator, the last one used, or what a scan finds), then start. It also shows this week's
+progress in one line, and opens the history (h) and progress (p) screens: read-only, so the
+walker can look back before a walk without leaving the program."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,7 +20,10 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from treadctl.config import Config
+from treadctl.errors import TreadctlError
+from treadctl.history.progress_report import summary_line
 from treadctl.profile.library import LibraryEntry
+from treadctl.tui.history_data import HistoryReader
 from treadctl.tui.outline import Outline
 from treadctl.tui.preview import Preview, preflight_text, preview
 from treadctl.tui.widgets.progress import SessionProgress
@@ -48,19 +54,27 @@ class StartScreen(Screen[StartChoice | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "Choose / start", priority=True),
-        Binding("tab", "switch", "Profile ↔ treadmill", priority=True),
-        Binding("e", "edit", "Edit profile"),
-        Binding("r", "rescan", "Scan again"),
+        Binding("tab", "switch", "Switch", priority=True),
+        Binding("e", "edit", "Edit"),
+        Binding("r", "rescan", "Scan"),
+        Binding("h", "history", "History"),
+        Binding("p", "progress", "Progress"),
         Binding("q,escape", "leave", "Quit"),
     ]
 
     def __init__(
-        self, entries: Sequence[LibraryEntry], config: Config, *, scanner: Scanner | None = None
+        self,
+        entries: Sequence[LibraryEntry],
+        config: Config,
+        *,
+        scanner: Scanner | None = None,
+        history: HistoryReader | None = None,
     ) -> None:
         super().__init__()
         self.entries = [e for e in entries if not e.shadowed]
         self.config = config
         self.scanner = scanner
+        self.history = history if history is not None else HistoryReader()
         self.devices: list[Device] = [SIMULATOR]
         if config.last_device:
             self.devices.insert(0, Device(f"Last used: {config.last_device}", config.last_device))
@@ -70,6 +84,7 @@ class StartScreen(Screen[StartChoice | None]):
         yield Static(
             "[b]treadctl[/b] — pick a profile, then a treadmill, then press Enter", id="start-title"
         )
+        yield Static(id="start-progress")
         with Horizontal(id="start-body"):
             with Vertical(id="start-left"):
                 profiles = OptionList(*self._profile_options(), id="profiles")
@@ -103,7 +118,21 @@ class StartScreen(Screen[StartChoice | None]):
             profiles.highlighted = 0
             self._show(0)
         self.query_one("#devices", OptionList).highlighted = 0
+        self._show_progress()
         self.action_rescan()
+
+    def _show_progress(self) -> None:
+        """This week of the active program in one line; hidden when there is no program."""
+        line = self.query_one("#start-progress", Static)
+        try:
+            progress = self.history.progress(self.history.sessions())
+        except TreadctlError:
+            line.update("History cannot be read (h shows why)")
+            return
+        if progress is None:
+            line.display = False
+            return
+        line.update(Text(f"{summary_line(progress)}   (p: progress)"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "profiles":
@@ -160,6 +189,16 @@ class StartScreen(Screen[StartChoice | None]):
         index = next((i for i, e in enumerate(self.entries) if e.path == saved), 0)
         profiles.highlighted = index
         self._show(index)
+
+    def action_history(self) -> None:
+        from treadctl.tui.history_screen import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.history))
+
+    def action_progress(self) -> None:
+        from treadctl.tui.progress_screen import ProgressScreen
+
+        self.app.push_screen(ProgressScreen(self.history))
 
     def action_rescan(self) -> None:
         if self.scanner is not None:
