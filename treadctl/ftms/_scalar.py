@@ -6,9 +6,18 @@ import math
 
 from treadctl.ftms.errors import EncodeError
 
+_RANGES: dict[tuple[int, bool], tuple[int, int]] = {}
+
 
 def raw_range(size: int, signed: bool) -> tuple[int, int]:
     """Smallest and largest integer a field of ``size`` octets holds."""
+    cached = _RANGES.get((size, signed))
+    if cached is None:
+        cached = _RANGES[size, signed] = _raw_range(size, signed)
+    return cached
+
+
+def _raw_range(size: int, signed: bool) -> tuple[int, int]:
     if signed:
         half = 1 << (8 * size - 1)
         return -half, half - 1
@@ -22,7 +31,7 @@ def to_raw(
 
     ``reserved`` is the spec's "data not available" code, which a real value must not collide with.
     """
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EncodeError(f"{name} must be a number, got {value!r}")
     if not math.isfinite(value):
         raise EncodeError(f"{name} must be finite, got {value!r}")

@@ -10,10 +10,15 @@ so decoding keeps every field that fits whole and marks the record ``truncated``
 from __future__ import annotations
 
 import dataclasses
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
+from itertools import compress, repeat
+from operator import attrgetter, is_not, or_
 from typing import Any, NamedTuple
 
-from treadctl.ftms._scalar import pack, to_raw
+from treadctl.ftms._scalar import pack, raw_range, to_raw
 from treadctl.ftms.errors import DecodeError, EncodeError
 
 MORE_DATA_BIT = 0x0001
@@ -58,6 +63,9 @@ FIELDS: tuple[_Field, ...] = (
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 _BY_NAME = {f.name: f for f in FIELDS}
 _NA_CAPABLE = frozenset(f.name for f in FIELDS if f.not_available is not None)
+# Every field but speed sets its flag bit when present (speed's bit 0 is "more data", inverted).
+_PRESENCE_VALUES = attrgetter(*(f.name for f in FIELDS[1:]))
+_PRESENCE_MASKS: tuple[int, ...] = tuple(1 << f.bit for f in FIELDS[1:])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,10 +102,9 @@ class TreadmillData:
     truncated: bool = False
 
     def __post_init__(self) -> None:
-        flags = self.flags
-        for f in FIELDS[1:]:
-            if getattr(self, f.name) is not None:
-                flags |= 1 << f.bit
+        # Built for every record on both sides of the link: the presence bits are or-ed in C.
+        present = map(is_not, _PRESENCE_VALUES(self), repeat(None))
+        flags = reduce(or_, compress(_PRESENCE_MASKS, present), self.flags)
         for name in self.not_available:
             spec = _BY_NAME.get(name)
             if spec is not None and spec.bit:
@@ -153,13 +160,55 @@ def _layout(flags: int) -> tuple[_Field, ...]:
     return layout
 
 
+_DecodeStep = tuple[str, int, int, bool, int, int | None]
+# One field of a whole frame unpacked by struct: name, divisor, "not available" raw value, and
+# for a width struct has no code for (uint24) the signedness to read its octets with.
+_WholeStep = tuple[str, int, int | None, bool | None]
+
+
+class _DecodePlan(NamedTuple):
+    """How to read a frame with given flags, worked out once per flags value."""
+
+    steps: tuple[_DecodeStep, ...]  # per field, with octet offsets: for short (truncated) frames
+    length: int  # octets a whole frame has
+    whole: struct.Struct  # all fields of a whole frame at once
+    whole_steps: tuple[_WholeStep, ...]
+
+
+_STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h"}
+_STRUCT_CODES |= {(4, False): "I", (4, True): "i"}
+_decode_plans: dict[int, _DecodePlan] = {}
+
+
+def _decode_plan(flags: int) -> _DecodePlan:
+    """``_layout(flags)`` with each field's octet offsets worked out (cached per flags value)."""
+    key = flags & _KNOWN_BITS
+    plan = _decode_plans.get(key)
+    if plan is None:
+        steps = []
+        whole_steps = []
+        codes = "<"
+        offset = FLAGS_SIZE
+        for f in _layout(key):
+            steps.append((f.name, offset, offset + f.size, f.signed, f.divisor, f.not_available))
+            code = _STRUCT_CODES.get((f.size, f.signed))
+            codes += code or f"{f.size}s"
+            whole_steps.append((f.name, f.divisor, f.not_available, None if code else f.signed))
+            offset += f.size
+        plan = _DecodePlan(tuple(steps), offset, struct.Struct(codes), tuple(whole_steps))
+        _decode_plans[key] = plan
+    return plan
+
+
 def expected_length(flags: int) -> int:
     """Octets a frame with these flags must have (standard fields and the bit-13 step count)."""
     return FLAGS_SIZE + sum(f.size for f in _layout(flags))
 
 
-def decode_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData:
-    """Decode one notification. Extra trailing octets are ignored; missing ones mark truncation."""
+def _decode_fields(
+    data: bytes | bytearray | memoryview,
+) -> tuple[int, dict[str, Any], list[str], bool]:
+    """The flags, values, "not available" names and truncation of one notification."""
     data = bytes(data)
     if len(data) < FLAGS_SIZE:
         raise DecodeError(
@@ -169,19 +218,35 @@ def decode_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData
     values: dict[str, Any] = {}
     missing: list[str] = []
     truncated = False
-    offset = FLAGS_SIZE
     length = len(data)
-    for f in _layout(flags):
-        end = offset + f.size
+    plan = _decode_plan(flags)
+    if length >= plan.length:
+        # The usual case, a whole frame: one struct call instead of a slice per field.
+        for (name, divisor, not_available, wide_signed), raw in zip(
+            plan.whole_steps, plan.whole.unpack_from(data, FLAGS_SIZE), strict=True
+        ):
+            if wide_signed is not None:
+                raw = int.from_bytes(raw, "little", signed=wide_signed)
+            if raw == not_available:
+                missing.append(name)
+            else:
+                values[name] = raw if divisor == 1 else raw / divisor
+        return flags, values, missing, truncated
+    for name, start, end, signed, divisor, not_available in plan.steps:
         if end > length:
             truncated = True
             break
-        raw = int.from_bytes(data[offset:end], "little", signed=f.signed)
-        offset = end
-        if raw == f.not_available:
-            missing.append(f.name)
+        raw = int.from_bytes(data[start:end], "little", signed=signed)
+        if raw == not_available:
+            missing.append(name)
         else:
-            values[f.name] = raw if f.divisor == 1 else raw / f.divisor
+            values[name] = raw if divisor == 1 else raw / divisor
+    return flags, values, missing, truncated
+
+
+def decode_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData:
+    """Decode one notification. Extra trailing octets are ignored; missing ones mark truncation."""
+    flags, values, missing, truncated = _decode_fields(data)
     return TreadmillData(
         flags=flags,
         more_data=bool(flags & MORE_DATA_BIT),
@@ -203,7 +268,8 @@ def _check(record: TreadmillData) -> tuple[_Field, ...]:
     if record.more_data and record.speed_kmh is not None:
         raise EncodeError("speed_kmh is only carried when more_data is False (bit 0 clear)")
     layout = _layout(record.flags)
-    carried = [f for f in layout if record.carries(f.name)]
+    not_available = record.not_available
+    carried = [f for f in layout if getattr(record, f.name) is not None or f.name in not_available]
     if carried != list(layout[: len(carried)]):
         gap = next(f.name for f in layout if not record.carries(f.name))
         raise EncodeError(f"{gap} is flagged but missing before later fields")
@@ -233,6 +299,124 @@ def encode_treadmill_data(record: TreadmillData) -> bytes:
     return pack(record.flags, 2, False) + b"".join(_field_bytes(record, f) for f in carried)
 
 
+# One field of a split plan: divisor, the raw range its values must round into (the "data not
+# available" code excluded), and whether it is a uint24 (packed by struct as uint16 + uint8).
+_SplitStep = tuple[int, int, int, bool]
+
+
+class _SplitPlan(NamedTuple):
+    """The notifications of a record with given flags and ATT MTU, worked out once."""
+
+    values: Callable[[TreadmillData], tuple[Any, ...]]  # the fields, in sending order
+    steps: tuple[_SplitStep, ...]
+    frames: tuple[tuple[struct.Struct, int, int, int], ...]  # struct, flags, raws[start:stop]
+
+
+_split_plans: dict[tuple[int, int], _SplitPlan | None] = {}
+
+
+def _split_plan(flags: int, att_mtu: int) -> _SplitPlan | None:
+    """The same grouping as :func:`split_treadmill_data`, on field sizes instead of bytes.
+
+    None when a field has no struct form (a signed uint24): those records take the general path.
+    """
+    layout = _layout(flags)
+    room = att_mtu - 3 - FLAGS_SIZE
+    groups: list[tuple[int, int, list[_Field]]] = []
+    for f in layout:
+        if f.bit == 0:
+            continue
+        if groups and groups[-1][0] == f.bit:
+            groups[-1][2].append(f)
+            groups[-1] = (f.bit, groups[-1][1] + f.size, groups[-1][2])
+        else:
+            groups.append((f.bit, f.size, [f]))
+    speed = [f for f in layout if f.bit == 0]
+    packets: list[tuple[int, list[_Field]]] = []
+    body: list[_Field] = []
+    bits, size = 0, 0
+    for bit, chunk_size, chunk in groups:
+        if size + chunk_size > room:
+            packets.append((bits, body))
+            bits, body, size = 0, [], 0
+        bits |= 1 << bit
+        body = body + chunk
+        size += chunk_size
+    if size + sum(f.size for f in speed) > room:
+        packets.append((bits, body))
+        bits, body = 0, []
+    last_flags = bits | (flags & ~_KNOWN_BITS & 0xFFFF) | (flags & MORE_DATA_BIT)
+    framed = [(b | MORE_DATA_BIT, fields) for b, fields in packets]
+    framed.append((last_flags, speed + body))
+    order: list[_Field] = []
+    steps: list[_SplitStep] = []
+    frames = []
+    start = 0
+    for header, fields in framed:
+        codes = "<H"
+        for f in fields:
+            wide = f.size == 3 and not f.signed
+            code = "HB" if wide else _STRUCT_CODES.get((f.size, f.signed))
+            if code is None:
+                return None
+            codes += code
+            low, high = raw_range(f.size, f.signed)
+            if f.not_available == low:
+                low += 1
+            if f.not_available == high:
+                high -= 1
+            order.append(f)
+            steps.append((f.divisor, low, high, wide))
+        stop = start + len(codes) - 2  # the items after the flags
+        frames.append((struct.Struct(codes), header, start, stop))
+        start = stop
+    names = [f.name for f in order]
+    values: Callable[[TreadmillData], tuple[Any, ...]]
+    if len(names) > 1:
+        values = attrgetter(*names)
+    else:
+        values = lambda record: tuple(getattr(record, name) for name in names)  # noqa: E731
+    return _SplitPlan(values, tuple(steps), tuple(frames))
+
+
+def _split_plain(record: TreadmillData, att_mtu: int) -> list[bytes] | None:
+    """:func:`split_treadmill_data` for a plain record (every flagged field a finite int or float
+    in range, none "not available"), from a cached plan: the simulator sends one a second.
+
+    None means "not plain": the general path then encodes it, or raises the error it raises.
+    """
+    if record.not_available or (record.speed_kmh is None) is not record.more_data:
+        return None
+    key = (record.flags, att_mtu)
+    plan = _split_plans.get(key)
+    if plan is None:
+        if key in _split_plans or not 0 <= record.flags <= 0xFFFF:
+            return None
+        plan = _split_plans[key] = _split_plan(record.flags, att_mtu)
+        if plan is None:
+            return None
+    raws: list[int] = []
+    append = raws.append
+    for value, (divisor, low, high, wide) in zip(plan.values(record), plan.steps, strict=True):
+        kind = value.__class__
+        if kind is float:
+            if value - value != 0.0:  # inf or nan
+                return None
+            raw = round(value * divisor)
+        elif kind is int:
+            raw = value * divisor
+        else:  # None, bool, a subclass: the general path decides
+            return None
+        if not low <= raw <= high:
+            return None
+        if wide:
+            append(raw & 0xFFFF)
+            append(raw >> 16)
+        else:
+            append(raw)
+    return [frame.pack(header, *raws[start:stop]) for frame, header, start, stop in plan.frames]
+
+
 def split_treadmill_data(record: TreadmillData, att_mtu: int = MIN_ATT_MTU) -> list[bytes]:
     """Encode a record as the notifications an FTMS server sends for this ATT MTU.
 
@@ -243,6 +427,9 @@ def split_treadmill_data(record: TreadmillData, att_mtu: int = MIN_ATT_MTU) -> l
         raise EncodeError(f"ATT MTU {att_mtu} is below the Bluetooth LE minimum of {MIN_ATT_MTU}")
     if record.truncated:
         raise EncodeError("a truncated record cannot be split into notifications")
+    plain = _split_plain(record, att_mtu)
+    if plain is not None:
+        return plain
     carried = _check(record)
     room = att_mtu - 3 - FLAGS_SIZE
     groups: list[tuple[int, bytes]] = []
@@ -270,6 +457,31 @@ def split_treadmill_data(record: TreadmillData, att_mtu: int = MIN_ATT_MTU) -> l
     frames = [pack(b | MORE_DATA_BIT, 2, False) + chunk for b, chunk in packets]
     frames.append(pack(last_flags, 2, False) + speed + body)
     return frames
+
+
+_FIELD_SETTERS = tuple((name, TreadmillData.__dict__[name].__set__) for name in FIELD_NAMES)
+_SET_FLAGS = TreadmillData.__dict__["flags"].__set__
+_SET_MORE_DATA = TreadmillData.__dict__["more_data"].__set__
+_SET_NOT_AVAILABLE = TreadmillData.__dict__["not_available"].__set__
+_SET_TRUNCATED = TreadmillData.__dict__["truncated"].__set__
+
+
+def _completed_record(
+    flags: int, values: dict[str, Any], not_available: frozenset[str], truncated: bool
+) -> TreadmillData:
+    """``TreadmillData(flags=flags, more_data=False, not_available=not_available,
+    truncated=truncated, **values)``, without parsing two dozen keyword arguments: a client
+    builds one a second. ``values`` holds field names only (as decoding makes them)."""
+    record: TreadmillData = object.__new__(TreadmillData)
+    _SET_FLAGS(record, flags)
+    _SET_MORE_DATA(record, False)
+    get = values.get
+    for name, setter in _FIELD_SETTERS:
+        setter(record, get(name))
+    _SET_NOT_AVAILABLE(record, not_available)
+    _SET_TRUNCATED(record, truncated)
+    record.__post_init__()
+    return record
 
 
 class RecordAssembler:
@@ -306,31 +518,28 @@ class RecordAssembler:
         A DecodeError discards the partial record too, then propagates.
         """
         try:
-            part = decode_treadmill_data(notification)
+            flags, values, missing, truncated = _decode_fields(notification)
         except DecodeError:
             self.reset()
             raise
-        if not self._pending and not part.more_data:
-            return part
-        for name in FIELD_NAMES:
-            value = getattr(part, name)
-            if value is not None:
-                self._values[name] = value
+        more_data = bool(flags & MORE_DATA_BIT)
+        if not self._pending and not more_data:
+            return _completed_record(flags, values, frozenset(missing), truncated)
+        # A name is either a value or "not available" in one notification, never both.
+        if self._missing:
+            for name in values:
                 self._missing.discard(name)
-            elif name in part.not_available:
-                self._values.pop(name, None)
-                self._missing.add(name)
-        self._truncated = self._truncated or part.truncated
-        if part.more_data:
-            self._flags |= part.flags & ~MORE_DATA_BIT
+        self._values.update(values)
+        for name in missing:
+            self._values.pop(name, None)
+            self._missing.add(name)
+        self._truncated = self._truncated or truncated
+        if more_data:
+            self._flags |= flags & ~MORE_DATA_BIT
             self._pending = True
             return None
-        record = TreadmillData(
-            flags=self._flags | part.flags,
-            more_data=False,
-            not_available=frozenset(self._missing),
-            truncated=self._truncated,
-            **self._values,
+        record = _completed_record(
+            self._flags | flags, self._values, frozenset(self._missing), self._truncated
         )
         self.reset()
         return record
