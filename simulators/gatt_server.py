@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -97,7 +97,7 @@ class FtmsGattServer:
         self.characteristics = _characteristic_table(self.config.supports_incline)
         self._by_uuid = {c.uuid: c for c in self.characteristics}
         self._ids = itertools.count(1)
-        self._data_task: asyncio.Task[None] | None = None
+        self._data_timer: _DataTimer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.frames_sent = 0
         self.data_records_sent = 0
@@ -111,8 +111,10 @@ class FtmsGattServer:
         conn = Connection(f"client-{next(self._ids)}", link, att_mtu or self.config.default_att_mtu)
         self.connections.append(conn)
         self.treadmill.link_up(conn.id)
-        if self._data_task is None or self._data_task.done():
-            self._data_task = self.treadmill.loop.create_task(self._send_data_forever())
+        if self._data_timer is None or self._data_timer.done:
+            self._data_timer = _DataTimer(
+                self.treadmill.loop, self.config.data_interval_s, self.send_data_now
+            )
         return conn
 
     def disconnect(self, conn: Connection) -> None:
@@ -124,9 +126,9 @@ class FtmsGattServer:
         if conn in self.connections:
             self.connections.remove(conn)
         self.treadmill.link_lost(conn.id)
-        if not self.connections and self._data_task is not None:
-            self._data_task.cancel()
-            self._data_task = None
+        if not self.connections and self._data_timer is not None:
+            self._data_timer.cancel()
+            self._data_timer = None
 
     def close(self) -> None:
         for conn in list(self.connections):
@@ -275,19 +277,72 @@ class FtmsGattServer:
         if sent:
             self.data_records_sent += 1
 
-    async def _send_data_forever(self) -> None:
-        interval_s = self.config.data_interval_s
-        loop = self.treadmill.loop
-        next_s = loop.time() + interval_s
-        while True:
-            await asyncio.sleep(max(0.0, next_s - loop.time()))
-            next_s += interval_s
-            self.send_data_now()
-
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = self.treadmill.loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+class _DataTimer:
+    """The Treadmill Data timer: ``send`` every ``interval_s`` from the first loop pass on.
+
+    It was a task (``while True: await asyncio.sleep(max(0.0, next_s - loop.time()));
+    next_s += interval_s; send()``); these callbacks make the same loop calls in the same order —
+    the first step one pass after creation, a timer whose callback only schedules the step (as the
+    sleep's future wakes its task), the next timer set after the send; on cancel, a timer already
+    due does nothing (the sleep's future is cancelled at once) and the timer handle is cancelled
+    one pass later (when the cancelled task would wake). A run on the virtual clock is therefore
+    unchanged event for event, and a record costs no task step, future or coroutine.
+    """
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, interval_s: float, send: Callable[[], None]
+    ) -> None:
+        self._loop = loop
+        self._interval_s = interval_s
+        self._send = send
+        self._next_s = 0.0
+        self._cancelled = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._step: asyncio.Handle | None = loop.call_soon(self._begin)
+
+    @property
+    def done(self) -> bool:
+        """Cancelled, or ended by an exception from ``send`` (as the task would have)."""
+        return self._step is None and self._timer is None
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        if self._step is not None:
+            self._step.cancel()
+            self._step = None
+        if self._timer is not None:
+            self._loop.call_soon(self._timer.cancel)
+            self._timer = None
+
+    def _begin(self) -> None:
+        self._step = None
+        self._next_s = self._loop.time() + self._interval_s
+        self._sleep()
+
+    def _sleep(self) -> None:
+        delay = max(0.0, self._next_s - self._loop.time())
+        if delay <= 0:  # asyncio.sleep(0): the task yields for one pass
+            self._step = self._loop.call_soon(self._tick)
+        else:
+            self._timer = self._loop.call_later(delay, self._wake)
+
+    def _wake(self) -> None:
+        if self._cancelled:
+            return
+        self._timer = None
+        self._step = self._loop.call_soon(self._tick)
+
+    def _tick(self) -> None:
+        self._step = None
+        self._next_s += self._interval_s
+        self._send()
+        self._sleep()
 
 
 def _characteristic_table(supports_incline: bool) -> tuple[CharacteristicSpec, ...]:

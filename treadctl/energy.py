@@ -43,6 +43,7 @@ _FORWARD_LEVEL: tuple[tuple[float, float], ...] = tuple(
         (5.0, 8.3),  # 17231
     )
 )
+_FORWARD_LEVEL_SPEEDS: tuple[float, ...] = tuple(point[0] for point in _FORWARD_LEVEL)
 _BACKWARD_LEVEL_METS_3_5_MPH = 6.0  # 17320, walking backwards, 3.5 mph, level
 _BACKWARD_UPHILL_METS_3_5_MPH_5_PCT = 8.0  # 17325, walking backwards, 3.5 mph, uphill 5 %
 _FORWARD_LEVEL_METS_3_5_MPH = 4.3
@@ -64,7 +65,7 @@ def _acsm_grade_mets(speed_kmh: float, incline_pct: float) -> float:
 
 
 def _forward_level_mets(speed_kmh: float) -> float:
-    speeds = [point[0] for point in _FORWARD_LEVEL]
+    speeds = _FORWARD_LEVEL_SPEEDS
     if speed_kmh <= speeds[0]:
         # Below the Compendium's slowest entry: ACSM, with the gap to the 2 mph value phased in
         # linearly so the curve is continuous there and still 1 MET at a standstill.
