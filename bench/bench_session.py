@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,24 @@ def _profile_60() -> str:
             f'duration = "{minutes}m"\nspeed = {speed}\n'
         )
     return text
+
+
+@contextlib.contextmanager
+def _scratch_home() -> Iterator[str]:
+    """Point TREADCTL_HOME at a temporary folder for the duration, so bench runs neither write
+    sessions into the user's history and audit folders nor time a history database they grew."""
+    from treadctl.paths import HOME_ENV
+
+    previous = os.environ.get(HOME_ENV)
+    with tempfile.TemporaryDirectory() as home:
+        os.environ[HOME_ENV] = home
+        try:
+            yield home
+        finally:
+            if previous is None:
+                os.environ.pop(HOME_ENV, None)
+            else:
+                os.environ[HOME_ENV] = previous
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -178,6 +198,11 @@ async def _latencies(bouts: int, stops: int) -> tuple[list[float], list[float]]:
 
 
 def run() -> list[dict[str, Any]]:
+    with _scratch_home():
+        return _run()
+
+
+def _run() -> list[dict[str, Any]]:
     in_process = bench_fast_60()
     whole = bench_process_60()
     rows: list[dict[str, Any]] = [
