@@ -54,6 +54,7 @@ class Outcome:
     running_at_end: bool
     speed_after_kmh: float  # the simulator's belt speed some seconds after the end
     rearm_times: list[float] = field(default_factory=list)
+    speed_at_end_kmh: float = 0.0  # the simulator's belt speed when SessionEnded was published
 
     def of(self, kind: type[Any]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
@@ -94,12 +95,13 @@ async def run_session(
         options,
         plan_for_limits=lambda limits: build_plan("test", bouts, safety, limits),
     )
-    state: dict[str, bool] = {}
+    state: dict[str, Any] = {}
 
     def listen(event: SessionEvent) -> None:
         events.append(event)
         if isinstance(event, SessionEnded):
             state["running"] = sim.running
+            state["speed_at_end_kmh"] = sim.belt_speed_kmh
         if actions is not None:
             actions(session, bus, event)
 
@@ -108,7 +110,16 @@ async def run_session(
     await asyncio.sleep(settle_s)
     speed_after = sim.belt_speed_kmh
     sim.close()
-    return Outcome(ended, events, session, sim, safety, state["running"], speed_after)
+    return Outcome(
+        ended,
+        events,
+        session,
+        sim,
+        safety,
+        state["running"],
+        speed_after,
+        speed_at_end_kmh=state["speed_at_end_kmh"],
+    )
 
 
 def check_invariants(out: Outcome, *, rearm_times: Sequence[float] = ()) -> None:

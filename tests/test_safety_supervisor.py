@@ -31,7 +31,7 @@ from treadctl.events import (
     SessionEvent,
     Telemetry,
 )
-from treadctl.session.engine import CONFIRM_WAIT_S, Session, SessionOptions
+from treadctl.session.engine import CONFIRM_WAIT_S, REST_KMH, Session, SessionOptions
 
 BACKWARD_FAULT_S = 150  # inside SIMPLE's backward bout (2.0 km/h), well after its ramp
 
@@ -347,6 +347,8 @@ def test_rearm_after_a_reconnect_starts_over_from_the_start_speed() -> None:
     out = run_virtual(run_session(faults=[f"disconnect@{BACKWARD_FAULT_S}"], actions=actions))
     assert out.ended.status is EndStatus.COMPLETED
     back = next(e for e in out.of(LinkChanged) if e.event == "reconnected")
+    paused = [e for e in out.of(PhaseChanged) if e.name is PhaseName.PAUSED and e.t_s >= back.t_s]
+    assert paused and paused[0].detail.startswith("reconnected")  # not stale "reconnecting"
     recovery = [c for c in out.commands() if back.t_s <= c.t_s < rearmed[0]]
     assert [c.op for c in recovery if c.op != "request_control"] == ["stop"]
     after = [c for c in out.commands("start", "set_speed") if c.t_s >= rearmed[0]]
@@ -394,3 +396,23 @@ def test_resuming_after_a_walker_pause_ramps_from_the_minimum_not_the_old_speed(
         checked += 1
     assert checked >= 10
     assert out.ended.status is EndStatus.COMPLETED
+
+
+def test_a_session_ends_when_the_belt_has_come_to_rest_not_when_stop_is_acknowledged() -> None:
+    """The walker is still being carried while the belt coasts down: the session (its summary,
+    the screen, the link) lasts until the belt is at rest."""
+    out = run_virtual(run_session(bouts_of(("forward", 60, 5.0, 0.0)), settle_s=0.0))
+    assert out.ended.status is EndStatus.COMPLETED
+    assert out.speed_at_end_kmh <= REST_KMH
+
+
+def test_quitting_waits_for_the_belt_to_come_to_rest() -> None:
+    def actions(session: Session, bus: EventBus, event: SessionEvent) -> None:
+        if isinstance(event, PhaseChanged) and event.name is PhaseName.STEADY:
+            session.request(Request(RequestKind.QUIT, source="key"))
+
+    out = run_virtual(
+        run_session(bouts_of(("forward", 600, 5.0, 0.0)), actions=actions, settle_s=0.0)
+    )
+    assert out.ended.status is EndStatus.INTERRUPTED
+    assert out.speed_at_end_kmh <= REST_KMH

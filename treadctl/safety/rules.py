@@ -48,7 +48,10 @@ class Reason(StrEnum):
 
 MESSAGES: dict[Reason, str] = {
     Reason.WATCHDOG: "no data from the treadmill; the belt was stopped. Re-arm to continue.",
-    Reason.LINK_LOST: "lost the treadmill; reconnecting. The session clock is frozen.",
+    Reason.LINK_LOST: (
+        "lost the treadmill; reconnecting. The session clock is frozen. "
+        "If the belt is still moving, use the console stop."
+    ),
     Reason.LINK_NOT_RECOVERED: "could not reconnect to the treadmill; use its console stop.",
     Reason.SAFETY_KEY: "the safety key was pulled. Re-insert it, then re-arm to continue.",
     Reason.CONSOLE_STOP: "stopped at the console. Re-arm to continue.",
@@ -69,6 +72,10 @@ MESSAGES: dict[Reason, str] = {
     Reason.INTERNAL_ERROR: "treadctl hit an internal error; the belt was stopped.",
     Reason.NOT_REARMED: "not re-armed in time; the session ended.",
 }
+
+
+# Shown while paused after the link came back (the halt's reason is still link_lost).
+RECONNECTED_MESSAGE = "reconnected; the belt was stopped. Re-arm to continue."
 
 
 class Action(StrEnum):

@@ -42,7 +42,7 @@ from treadctl.link import (
 )
 from treadctl.plan import Plan, PlannedBout, TurnAround
 from treadctl.safety.caps import SafetyCaps
-from treadctl.safety.rules import MESSAGES, Reason
+from treadctl.safety.rules import MESSAGES, RECONNECTED_MESSAGE, Reason
 from treadctl.safety.supervisor import STOP_TIMEOUT_S, TIME_EPS_S, Halt, Refused, Supervisor
 from treadctl.session.clock import BoutTimer, SessionClock
 from treadctl.session.summary import Totals
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 SLOWDOWN_WAIT_S = 30.0  # a turn waits at most this long for the belt to slow down
 CONFIRM_WAIT_S = 60.0  # a moving belt waits at most this long for "I have turned", then rests
+REST_KMH = 0.1  # a belt at or below this is at rest: the session may end
+REST_WAIT_S = 15.0  # after the final Stop, wait at most this long for the belt to come to rest
 SLOWDOWN_STALL_S = 3.0  # ... and stops it if it makes no progress towards the turn speed this long
 SLOWING_KMH = 0.05  # progress: a reading this much below the lowest so far
 SETTLED_KMH = 0.3  # "slowed to the turn speed" tolerance
@@ -287,6 +289,7 @@ class Session:
                 stopped = await sup.stop("exit", timeout_s=STOP_TIMEOUT_S)
                 if not stopped and sup.belt_may_be_moving():
                     sup.report_not_stopping("no answer to Stop before disconnecting")
+                await self._wait_at_rest()
         if self._clock is not None:
             self._clock.thaw()
         summary = self.totals.summary(self.now())
@@ -449,6 +452,23 @@ class Session:
                 return
             await self._sleep_until(min(deadline, now + 0.25))
 
+    async def _wait_at_rest(self) -> None:
+        """After the final Stop, wait (bounded) until the belt has coasted to rest.
+
+        Acknowledging Stop is not the same as standing still: the walker is still being carried
+        for a few seconds, so the session, its screen and the link last until the telemetry says
+        the belt is at rest (or ``REST_WAIT_S`` has passed, or there is no telemetry to tell).
+        """
+        sup = self._sup
+        assert sup is not None
+        deadline = self._time() + REST_WAIT_S
+        while self.link.is_connected:
+            measured = sup.measured_speed_kmh
+            now = self._time()
+            if measured is None or measured <= REST_KMH or now >= deadline:
+                return
+            await self._sleep_until(min(deadline, now + 0.25))
+
     async def _wait_confirm(self) -> None:
         """Wait for "I have turned". The belt runs at the turn speed meanwhile, but not for ever:
         with no key after ``CONFIRM_WAIT_S`` nobody is known to be walking, so it comes to rest
@@ -491,6 +511,8 @@ class Session:
                 continue
             halt = sup.halt
             detail = halt.message if halt is not None else "paused"
+            if halt is not None and halt.reason is Reason.LINK_LOST:
+                detail = RECONNECTED_MESSAGE  # the link is back; the halt stands until re-armed
             if self._phase is not PhaseName.PAUSED:
                 self._publish_phase(PhaseName.PAUSED, detail=detail)
             deadline = None
