@@ -133,3 +133,15 @@ def test_a_signal_stops_the_belt_before_exiting(tmp_path: Path, signum: int) -> 
     assert not moving
     assert events[-1]["kind"] == "end" and events[-1]["status"] == "interrupted"
     assert "Traceback" not in err
+
+
+def test_the_last_line_says_how_the_session_ended_in_words() -> None:
+    from treadctl.events import EndStatus, SessionEnded
+    from treadctl.session.headless import describe
+
+    assert describe(SessionEnded(10.0, EndStatus.COMPLETED, "completed")) == "session completed"
+    stopped = describe(SessionEnded(10.0, EndStatus.SAFETY_STOP, "safety_key"))
+    assert stopped == "session ended in a safety stop: safety key"
+    assert describe(SessionEnded(3.0, EndStatus.INTERRUPTED, "signal")) == (
+        "session interrupted: signal"
+    )

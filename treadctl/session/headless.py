@@ -13,6 +13,7 @@ from typing import TextIO
 from treadctl.events import (
     BoutStarted,
     Clamped,
+    EndStatus,
     EventBus,
     LinkChanged,
     PhaseChanged,
@@ -64,7 +65,7 @@ def describe(event: SessionEvent) -> str | None:
         reason = f" ({event.reason})" if event.reason else ""
         return f"link {event.event}{reason}"
     if isinstance(event, SessionEnded):
-        text = f"session {event.status}: {event.reason}"
+        text = _ending(event)
         s = event.summary
         if s is not None:
             text += (
@@ -75,3 +76,14 @@ def describe(event: SessionEvent) -> str | None:
             )
         return text
     return None
+
+
+def _ending(event: SessionEnded) -> str:
+    """``session completed``, ``session ended in a safety stop: safety key``, ...: a sentence,
+    not the status and reason codes side by side."""
+    reason = event.reason.replace("_", " ")
+    if event.status is EndStatus.COMPLETED:
+        return "session completed"
+    if event.status is EndStatus.SAFETY_STOP:
+        return f"session ended in a safety stop: {reason}"
+    return f"session interrupted: {reason}"
