@@ -12,9 +12,10 @@ from textual.widget import Widget
 from treadctl.direction import Direction
 from treadctl.tui.outline import Outline
 
-# Glyphs keep the bar readable without colour: solid = done, shaded = backward, dotted = forward.
+# Glyphs keep the bar readable without colour: solid = done; bouts still to come are shaded
+# (backward) or dotted (forward).
 DONE = "█"
-TODO = {Direction.BACKWARD: "▒", Direction.FORWARD: "░"}
+PENDING = {Direction.BACKWARD: "▒", Direction.FORWARD: "░"}
 TURN = "│"
 
 
@@ -74,4 +75,4 @@ class SessionProgress(Widget):
             return TURN, styles["progress--turn"]
         if done:
             return DONE, styles[f"progress--done-{direction.value}"]
-        return TODO[direction], styles[f"progress--{direction.value}"]
+        return PENDING[direction], styles[f"progress--{direction.value}"]
