@@ -156,3 +156,34 @@ def test_console_speed_within_caps_is_adopted_and_above_stops() -> None:
     assert decide_status(within, driving=True, **kw).action is Action.ADOPT
     assert decide_status(within, driving=False, **kw).action is Action.REPORT
     assert decide_status(above, driving=True, **kw).action is Action.HALT
+
+
+@given(
+    max_speed_kmh=st.floats(min_value=2.0, max_value=12.0),
+    backward_fraction=st.floats(min_value=0.3, max_value=1.0),
+    increment_kmh=st.sampled_from([0.1, 0.5, 0.16]),
+    asked_kmh=st.floats(min_value=0.5, max_value=20.0),
+    direction=st.sampled_from(list(Direction)),
+)
+def test_the_plan_and_the_supervisor_agree_on_every_cap(
+    max_speed_kmh: float,
+    backward_fraction: float,
+    increment_kmh: float,
+    asked_kmh: float,
+    direction: Direction,
+) -> None:
+    """The plan clamps before anything moves, the supervisor clamps every command: a planned
+    target the supervisor would clamp again would mean two ideas of the same cap."""
+    from treadctl.plan import build_plan
+    from treadctl.profile.bout import BoutSpec
+
+    safety = SafetyConfig(
+        max_speed_kmh=round(max_speed_kmh, 1),
+        max_backward_speed_kmh=round(max(1.0, max_speed_kmh * backward_fraction), 1),
+    )
+    limits = DeviceLimits(speed_min_kmh=0.5, speed_max_kmh=16.0, speed_increment_kmh=increment_kmh)
+    bout = BoutSpec(0, "b", direction, 60.0, round(asked_kmh, 1), 0.0)
+    planned = build_plan("p", [bout], safety, limits).bouts[0]
+    caps = caps_for(direction, safety, limits)
+    assert planned.speed_kmh <= caps.max_speed_kmh + 1e-9
+    assert clamp_speed(planned.speed_kmh, caps).sent == pytest.approx(planned.speed_kmh)

@@ -47,8 +47,12 @@ class Caps:
 
 def caps_for(direction: Direction, safety: SafetyCaps, limits: DeviceLimits) -> Caps:
     backward = direction is Direction.BACKWARD
-    user_speed = safety.max_backward_speed_kmh if backward else safety.max_speed_kmh
-    user_incline = safety.max_backward_incline_pct if backward else safety.max_incline_pct
+    # Backward is never looser than forward, even if a configuration said otherwise.
+    user_speed = safety.max_speed_kmh
+    user_incline = safety.max_incline_pct
+    if backward:
+        user_speed = min(user_speed, safety.max_backward_speed_kmh)
+        user_incline = min(user_incline, safety.max_backward_incline_pct)
     accel = (
         safety.max_backward_acceleration_kmh_per_s
         if backward
