@@ -29,17 +29,30 @@ speed = 3.0
 """
 
 
-def test_a_shipped_profile_completes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+SHIPPED = sorted(path.stem for path in (ROOT / "profiles").glob("*.toml"))
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_every_shipped_profile_dry_runs_to_completion(
+    profile: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     audit = tmp_path / "audit.jsonl"
-    status = main(["run", "retro-10", "--simulate", "--fast", "--headless", "--audit", str(audit)])
+    status = main(["run", profile, "--simulate", "--fast", "--headless", "--audit", str(audit)])
     assert status == 0
     events = read_audit(audit)
     assert events[-1]["kind"] == "end" and events[-1]["status"] == "completed"
     kinds = {e["kind"] for e in events}
     assert {"command", "response", "link", "data", "bout", "phase", "end"} <= kinds
     assert all(isinstance(e["t"], float | int) for e in events)
+    bouts = [e for e in events if e["kind"] == "bout"]
+    summary = events[-1]["summary"]
+    assert summary["bouts_completed"] == summary["bouts_total"] == len(bouts) > 0
     out = capsys.readouterr().out
-    assert "bout 1/3" in out and "session completed" in out
+    assert f"bout 1/{len(bouts)}" in out and "session completed" in out
+
+
+def test_the_shipped_library_is_found() -> None:
+    assert {"first-session", "alternating-30", "retro-10", "incline-retro"} <= set(SHIPPED)
 
 
 @pytest.mark.parametrize(
