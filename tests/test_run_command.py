@@ -46,6 +46,7 @@ def test_every_shipped_profile_dry_runs_to_completion(
     assert all(isinstance(e["t"], float | int) for e in events)
     bouts = [e for e in events if e["kind"] == "bout"]
     summary = events[-1]["summary"]
+    assert isinstance(summary, dict)
     assert summary["bouts_completed"] == summary["bouts_total"] == len(bouts) > 0
     out = capsys.readouterr().out
     assert f"bout 1/{len(bouts)}" in out and "session completed" in out
