@@ -173,6 +173,9 @@ class _Link:
     def notify(self, uuid: str, data: bytes) -> None:
         self._client._deliver(uuid, data)
 
+    def notify_many(self, uuid: str, frames: list[bytes]) -> None:
+        self._client._deliver_many(uuid, frames)
+
     async def indicate(self, uuid: str, data: bytes) -> None:
         self._client._deliver(uuid, data)
         await asyncio.sleep(0)  # the confirmation comes back after the client saw it
@@ -262,6 +265,34 @@ class SimBleakClient(BaseBleakClient):
         callback = self._callbacks.get(uuid)
         if callback is not None and self._loop is not None:
             self._loop.call_soon(callback, bytearray(data))
+
+    def _deliver_many(self, uuid: str, frames: list[bytes]) -> None:
+        """``_deliver`` for each frame, as one loop callback instead of one each.
+
+        The separate callbacks would sit next to each other in the ready queue and run in the
+        same loop pass, before anything the first of them schedules, so running them back to back
+        in one callback keeps the order and the clock. An exception goes to the loop's exception
+        handler and the next frame is still delivered, as with separate callbacks.
+        """
+        callback = self._callbacks.get(uuid)
+        if callback is None or self._loop is None:
+            return
+        if len(frames) == 1:
+            self._loop.call_soon(callback, bytearray(frames[0]))
+        else:
+            self._loop.call_soon(self._run_each, callback, [bytearray(f) for f in frames])
+
+    def _run_each(self, callback: NotifyCallback, frames: list[bytearray]) -> None:
+        for data in frames:
+            try:
+                callback(data)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                assert self._loop is not None
+                self._loop.call_exception_handler(
+                    {"message": f"Exception in callback {callback!r}", "exception": exc}
+                )
 
     # --- GATT operations ------------------------------------------------------------------------
 

@@ -91,6 +91,10 @@ class _PeripheralLink:
             self._peripheral.device.notify_subscriber(self._connection, characteristic, data)
         )
 
+    def notify_many(self, uuid: str, frames: list[bytes]) -> None:
+        for data in frames:
+            self.notify(uuid, data)
+
     async def indicate(self, uuid: str, data: bytes) -> None:
         characteristic = self._peripheral.characteristics[uuid]
         await self._peripheral.device.indicate_subscriber(self._connection, characteristic, data)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,6 +26,8 @@ from simulators.treadmill import (
     TrainingPhase,
 )
 from treadctl import ftms
+
+log = logging.getLogger(__name__)
 
 NOTIFY = 0x0001
 INDICATE = 0x0002
@@ -69,6 +72,10 @@ class ClientLink(Protocol):
 
     def notify(self, uuid: str, data: bytes) -> None:
         """Send a notification (fire and forget)."""
+
+    def notify_many(self, uuid: str, frames: list[bytes]) -> None:
+        """Send several notifications back to back, in order (one multi-frame record): the
+        same as ``notify`` for each, which is what a radio without a cheaper way does."""
 
     def indicate(self, uuid: str, data: bytes) -> Awaitable[None]:
         """Send an indication; completes when the client confirmed it."""
@@ -259,7 +266,7 @@ class FtmsGattServer:
         """Notify one Treadmill Data record to every subscribed connection."""
         if self.treadmill.stale:
             return
-        record = wire.treadmill_record(self.treadmill.snapshot(), self.config)
+        names, values = wire.treadmill_items(self.treadmill)
         sent = False
         frames_by_mtu: dict[int, list[bytes]] = {}  # the split is a pure function of the MTU
         for conn in list(self.connections):
@@ -267,12 +274,12 @@ class FtmsGattServer:
                 continue
             frames = frames_by_mtu.get(conn.att_mtu)
             if frames is None:
-                frames = frames_by_mtu[conn.att_mtu] = ftms.split_treadmill_data(
-                    record, conn.att_mtu
+                frames = frames_by_mtu[conn.att_mtu] = ftms.split_treadmill_values(
+                    names, values, conn.att_mtu
                 )
-            for frame in frames:
-                self._notify(conn, ftms.TREADMILL_DATA_UUID, frame)
-                self.frames_sent += 1
+            if conn.open:  # (and subscribed, checked above): what _notify checks per frame
+                conn.link.notify_many(ftms.TREADMILL_DATA_UUID, frames)
+            self.frames_sent += len(frames)
             sent = True
         if sent:
             self.data_records_sent += 1
@@ -293,6 +300,11 @@ class _DataTimer:
     due does nothing (the sleep's future is cancelled at once) and the timer handle is cancelled
     one pass later (when the cancelled task would wake). A run on the virtual clock is therefore
     unchanged event for event, and a record costs no task step, future or coroutine.
+
+    Unlike the task, an exception from ``send`` does not end the timer: it is logged (once per
+    run of failures, with its traceback) and the next record is sent on time, as a real
+    treadmill keeps notifying whatever one record's trouble was. An exception left to the loop
+    would only reach its exception handler, and data would stop without a word.
     """
 
     def __init__(
@@ -304,11 +316,13 @@ class _DataTimer:
         self._next_s = 0.0
         self._cancelled = False
         self._timer: asyncio.TimerHandle | None = None
+        self._failing = False
+        self.failures = 0
         self._step: asyncio.Handle | None = loop.call_soon(self._begin)
 
     @property
     def done(self) -> bool:
-        """Cancelled, or ended by an exception from ``send`` (as the task would have)."""
+        """Cancelled."""
         return self._step is None and self._timer is None
 
     def cancel(self) -> None:
@@ -341,7 +355,15 @@ class _DataTimer:
     def _tick(self) -> None:
         self._step = None
         self._next_s += self._interval_s
-        self._send()
+        try:
+            self._send()
+        except Exception:
+            self.failures += 1
+            if not self._failing:
+                self._failing = True
+                log.exception("simulator: sending Treadmill Data failed (the timer keeps going)")
+        else:
+            self._failing = False
         self._sleep()
 
 

@@ -16,7 +16,7 @@ import contextlib
 import math
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from simulators.faults import Fault, FaultKind
 from simulators.personalities import SimConfig
@@ -269,25 +269,30 @@ class SimulatedTreadmill:
         return self.now_s() >= self._faults.offline_until_s
 
     def snapshot(self) -> BeltSnapshot:
+        return BeltSnapshot(*self.snapshot_values())
+
+    def snapshot_values(self) -> tuple[Any, ...]:
+        """:meth:`snapshot`'s values, in :class:`BeltSnapshot` field order, without the object:
+        the data tick reads them once a second and only needs a few."""
         self._advance()
         p = self._phys
         cfg = self.config
         energy_per_hour = _energy_rate_kcal_per_s(cfg, p.speed_kmh, p.incline_pct) * 3600.0
         average_kmh = p.distance_m / p.moving_s * 3.6 if p.moving_s > 0 else 0.0
-        return BeltSnapshot(
-            t_s=p.t_s,
-            mode=self.mode,
-            speed_kmh=_quantize(p.speed_kmh, 0.0, cfg.speed_increment_kmh),
-            average_speed_kmh=round(average_kmh, 2),
-            target_speed_kmh=self.target_speed_kmh,
-            incline_pct=_quantize(p.incline_pct, cfg.incline_min_pct, cfg.incline_increment_pct),
-            target_incline_pct=self.target_incline_pct,
-            distance_m=p.distance_m,
-            elapsed_s=p.elapsed_s,
-            energy_kcal=p.energy_kcal,
-            energy_per_hour_kcal=energy_per_hour,
-            energy_per_minute_kcal=energy_per_hour / 60.0,
-            heart_rate_bpm=_heart_rate_bpm(cfg, p.speed_kmh, p.incline_pct),
+        return (
+            p.t_s,
+            self.mode,
+            _quantize(p.speed_kmh, 0.0, cfg.speed_increment_kmh),
+            round(average_kmh, 2),
+            self.target_speed_kmh,
+            _quantize(p.incline_pct, cfg.incline_min_pct, cfg.incline_increment_pct),
+            self.target_incline_pct,
+            p.distance_m,
+            p.elapsed_s,
+            p.energy_kcal,
+            energy_per_hour,
+            energy_per_hour / 60.0,
+            _heart_rate_bpm(cfg, p.speed_kmh, p.incline_pct),
         )
 
     def commands(self) -> list[HistoryEntry]:

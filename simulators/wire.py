@@ -7,6 +7,7 @@ personality quirk that changes bytes (mph ranges, padded status) sits in one pla
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from simulators.personalities import SimConfig
 from simulators.treadmill import (
@@ -19,6 +20,8 @@ from simulators.treadmill import (
     TrainingPhase,
 )
 from treadctl import ftms
+from treadctl.ftms._scalar import raw_range
+from treadctl.ftms.treadmill_data import FIELDS
 from treadctl.units import KM_PER_MILE
 
 
@@ -104,22 +107,112 @@ def control_response(request_op_code: int, result: Result, parameter: bytes = b"
     )
 
 
+def _field_max(name: str) -> float:
+    """The largest value the Treadmill Data field ``name`` can carry (its "data not available"
+    code excluded), from the codec's field table."""
+    spec = next(f for f in FIELDS if f.name == name)
+    high = raw_range(spec.size, spec.signed)[1]
+    if spec.not_available == high:
+        high -= 1
+    return high if spec.divisor == 1 else high / spec.divisor
+
+
+# Counters saturate at their field's maximum instead of wrapping. FTMS defines no rollover for
+# them, and a counter that wraps to zero looks exactly like a console reset to a client, whereas
+# one that sticks at its maximum is still "at least this much" and never runs backwards. A real
+# console does the same (or stops counting); raising here would silently end the data stream.
+ELAPSED_MAX_S = int(_field_max("elapsed_time_s"))  # uint16: 65,535 s (18 h 12 min)
+DISTANCE_MAX_M = int(_field_max("total_distance_m"))  # uint24: 16,777,215 m
+ENERGY_MAX_KCAL = int(_field_max("total_energy_kcal"))  # uint16, 0xFFFF is "not available"
+ENERGY_PER_HOUR_MAX_KCAL = int(_field_max("energy_per_hour_kcal"))
+ENERGY_PER_MINUTE_MAX_KCAL = int(_field_max("energy_per_minute_kcal"))
+HEART_RATE_MAX_BPM = int(_field_max("heart_rate_bpm"))  # uint8
+SPEED_MAX_KMH = _field_max("speed_kmh")
+
+
 def treadmill_record(snap: BeltSnapshot, config: SimConfig) -> ftms.TreadmillData:
-    """One Treadmill Data record with realistic content (what a home treadmill reports)."""
-    incline_pct: float | None = None
-    ramp_deg: float | None = None
-    if config.supports_incline:
-        incline_pct = round(snap.incline_pct, 1)
-        ramp_deg = round(math.degrees(math.atan(snap.incline_pct / 100.0)), 1)
-    return ftms.TreadmillData(
-        speed_kmh=round(snap.speed_kmh, 2),
-        average_speed_kmh=round(snap.average_speed_kmh, 2),
-        total_distance_m=int(snap.distance_m),
-        inclination_pct=incline_pct,
-        ramp_angle_deg=ramp_deg,
-        total_energy_kcal=int(snap.energy_kcal),
-        energy_per_hour_kcal=round(snap.energy_per_hour_kcal),
-        energy_per_minute_kcal=round(snap.energy_per_minute_kcal),
-        heart_rate_bpm=snap.heart_rate_bpm if snap.speed_kmh > 0 else None,
-        elapsed_time_s=int(snap.elapsed_s),
+    """One Treadmill Data record with realistic content (what a home treadmill reports).
+
+    Every value is limited to what its field can carry (see ``ELAPSED_MAX_S``), so a belt left
+    running for days keeps sending data instead of failing to encode it.
+    """
+    names, values = _record_items(
+        config,
+        snap.speed_kmh,
+        snap.average_speed_kmh,
+        snap.distance_m,
+        snap.incline_pct,
+        snap.energy_kcal,
+        snap.energy_per_hour_kcal,
+        snap.energy_per_minute_kcal,
+        snap.heart_rate_bpm,
+        snap.elapsed_s,
     )
+    return ftms.TreadmillData(**dict(zip(names, values, strict=True)))
+
+
+def treadmill_items(treadmill: SimulatedTreadmill) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The fields of ``treadmill_record(treadmill.snapshot(), config)``: their names (one of a
+    few fixed tuples) and values, for ``ftms.split_treadmill_values``. The data tick uses this
+    once a second, so it builds neither the snapshot nor the record."""
+    _, _, speed, average, _, incline, _, distance, elapsed, energy, per_hour, per_minute, hr = (
+        treadmill.snapshot_values()
+    )
+    return _record_items(
+        treadmill.config,
+        speed,
+        average,
+        distance,
+        incline,
+        energy,
+        per_hour,
+        per_minute,
+        hr,
+        elapsed,
+    )
+
+
+_BASE = ("speed_kmh", "average_speed_kmh", "total_distance_m")
+_ENERGY = ("total_energy_kcal", "energy_per_hour_kcal", "energy_per_minute_kcal")
+_INCLINE = ("inclination_pct", "ramp_angle_deg")
+_NAMES = {  # (supports incline, heart rate present) -> the record's fields
+    (True, True): (*_BASE, *_INCLINE, *_ENERGY, "heart_rate_bpm", "elapsed_time_s"),
+    (True, False): (*_BASE, *_INCLINE, *_ENERGY, "elapsed_time_s"),
+    (False, True): (*_BASE, *_ENERGY, "heart_rate_bpm", "elapsed_time_s"),
+    (False, False): (*_BASE, *_ENERGY, "elapsed_time_s"),
+}
+
+
+def _record_items(
+    config: SimConfig,
+    speed_kmh: float,
+    average_speed_kmh: float,
+    distance_m: float,
+    incline_pct: float,
+    energy_kcal: float,
+    energy_per_hour_kcal: float,
+    energy_per_minute_kcal: float,
+    heart_rate_bpm: int,
+    elapsed_s: float,
+) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The one place that turns the console's figures into Treadmill Data fields."""
+    values: tuple[Any, ...] = (
+        min(round(speed_kmh, 2), SPEED_MAX_KMH),
+        min(round(average_speed_kmh, 2), SPEED_MAX_KMH),
+        min(int(distance_m), DISTANCE_MAX_M),
+    )
+    if config.supports_incline:
+        values += (
+            round(incline_pct, 1),
+            round(math.degrees(math.atan(incline_pct / 100.0)), 1),
+        )
+    values += (
+        min(int(energy_kcal), ENERGY_MAX_KCAL),
+        min(round(energy_per_hour_kcal), ENERGY_PER_HOUR_MAX_KCAL),
+        min(round(energy_per_minute_kcal), ENERGY_PER_MINUTE_MAX_KCAL),
+    )
+    has_heart_rate = speed_kmh > 0
+    if has_heart_rate:
+        values += (min(heart_rate_bpm, HEART_RATE_MAX_BPM),)
+    values += (min(int(elapsed_s), ELAPSED_MAX_S),)
+    return _NAMES[config.supports_incline, has_heart_rate], values

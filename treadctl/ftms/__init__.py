@@ -53,6 +53,7 @@ from treadctl.ftms.treadmill_data import (
     decode_treadmill_data,
     encode_treadmill_data,
     split_treadmill_data,
+    split_treadmill_values,
 )
 from treadctl.ftms.uuids import (
     CCCD_UUID,
@@ -120,5 +121,6 @@ __all__ = [
     "request_name",
     "request_to_json",
     "split_treadmill_data",
+    "split_treadmill_values",
     "uuid16",
 ]

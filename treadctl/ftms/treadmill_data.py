@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import compress, repeat
-from operator import attrgetter, is_not, or_
+from operator import attrgetter, is_not, itemgetter, or_
 from typing import Any, NamedTuple
 
 from treadctl.ftms._scalar import pack, raw_range, to_raw
@@ -308,6 +308,7 @@ class _SplitPlan(NamedTuple):
     """The notifications of a record with given flags and ATT MTU, worked out once."""
 
     values: Callable[[TreadmillData], tuple[Any, ...]]  # the fields, in sending order
+    names: tuple[str, ...]  # the same fields' names
     steps: tuple[_SplitStep, ...]
     frames: tuple[tuple[struct.Struct, int, int, int], ...]  # struct, flags, raws[start:stop]
 
@@ -376,7 +377,7 @@ def _split_plan(flags: int, att_mtu: int) -> _SplitPlan | None:
         values = attrgetter(*names)
     else:
         values = lambda record: tuple(getattr(record, name) for name in names)  # noqa: E731
-    return _SplitPlan(values, tuple(steps), tuple(frames))
+    return _SplitPlan(values, tuple(names), tuple(steps), tuple(frames))
 
 
 def _split_plain(record: TreadmillData, att_mtu: int) -> list[bytes] | None:
@@ -395,9 +396,15 @@ def _split_plain(record: TreadmillData, att_mtu: int) -> list[bytes] | None:
         plan = _split_plans[key] = _split_plan(record.flags, att_mtu)
         if plan is None:
             return None
+    return _pack_plain(plan, plan.values(record))
+
+
+def _pack_plain(plan: _SplitPlan, values: Sequence[Any]) -> list[bytes] | None:
+    """The frames of ``plan`` for ``values`` (its fields, in sending order); None unless every
+    value is a finite int or float that fits its field (the general path then decides)."""
     raws: list[int] = []
     append = raws.append
-    for value, (divisor, low, high, wide) in zip(plan.values(record), plan.steps, strict=True):
+    for value, (divisor, low, high, wide) in zip(values, plan.steps, strict=True):
         kind = value.__class__
         if kind is float:
             if value - value != 0.0:  # inf or nan
@@ -415,6 +422,59 @@ def _split_plain(record: TreadmillData, att_mtu: int) -> list[bytes] | None:
         else:
             append(raw)
     return [frame.pack(header, *raws[start:stop]) for frame, header, start, stop in plan.frames]
+
+
+# Per (field names, ATT MTU): the split plan and where each of its fields is among the names.
+_ValuesPlan = tuple[_SplitPlan, Callable[[Sequence[Any]], Sequence[Any]]]
+_values_plans: dict[tuple[tuple[str, ...], int], _ValuesPlan | None] = {}
+
+
+def _values_plan(names: tuple[str, ...], att_mtu: int) -> _ValuesPlan | None:
+    """The plan :func:`_split_plain` uses for a record carrying exactly ``names`` (None when such
+    a record is not plain whatever its values: the general path then encodes or refuses it)."""
+    if att_mtu < MIN_ATT_MTU or len(set(names)) != len(names) or "speed_kmh" not in names:
+        return None
+    if not set(names) <= set(FIELD_NAMES):
+        return None
+    sample: dict[str, Any] = dict.fromkeys(names, 0)
+    flags = TreadmillData(**sample).flags  # the flags such a record gets
+    key = (flags, att_mtu)
+    plan = _split_plans.get(key)
+    if plan is None:
+        if key in _split_plans:
+            return None
+        plan = _split_plans[key] = _split_plan(flags, att_mtu)
+        if plan is None:
+            return None
+    if not set(plan.names) <= set(names):  # a flagged field is missing: the general path refuses
+        return None
+    order = [names.index(name) for name in plan.names]  # the plan's fields among the values
+    if len(order) == 1:  # itemgetter of one index returns the item, not a tuple
+        return plan, lambda values: [values[order[0]]]
+    return plan, itemgetter(*order)
+
+
+def split_treadmill_values(
+    names: tuple[str, ...], values: Sequence[Any], att_mtu: int = MIN_ATT_MTU
+) -> list[bytes]:
+    """``split_treadmill_data(TreadmillData(**dict(zip(names, values))), att_mtu)``, the same
+    frames or the same error, for a sender that builds a record a second from a fixed set of
+    fields (the simulator): no record is constructed when the values fit, only packed.
+
+    ``names`` are field names (no ``flags``, ``more_data``, ...), one per value; keep the tuple
+    itself fixed, it keys a cache.
+    """
+    key = (names, att_mtu)
+    entry = _values_plans.get(key)
+    if entry is None and key not in _values_plans:
+        entry = _values_plans[key] = _values_plan(names, att_mtu)
+    if entry is not None and len(values) == len(names):
+        plan, reorder = entry
+        frames = _pack_plain(plan, reorder(values))
+        if frames is not None:
+            return frames
+    record = TreadmillData(**dict(zip(names, values, strict=True)))
+    return split_treadmill_data(record, att_mtu)
 
 
 def split_treadmill_data(record: TreadmillData, att_mtu: int = MIN_ATT_MTU) -> list[bytes]:
@@ -471,7 +531,12 @@ def _completed_record(
 ) -> TreadmillData:
     """``TreadmillData(flags=flags, more_data=False, not_available=not_available,
     truncated=truncated, **values)``, without parsing two dozen keyword arguments: a client
-    builds one a second. ``values`` holds field names only (as decoding makes them)."""
+    builds one a second. ``values`` holds field names only (as decoding makes them).
+
+    Only for what :class:`RecordAssembler` decoded: ``__post_init__`` is skipped because it
+    cannot change those flags. Every value and "not available" name came from a frame whose
+    flags carry its bit, and those flags are or-ed into ``flags``; bit 0 is clear, as in the
+    frame that completed the record. (The codec's fuzz tests compare with the constructor.)"""
     record: TreadmillData = object.__new__(TreadmillData)
     _SET_FLAGS(record, flags)
     _SET_MORE_DATA(record, False)
@@ -480,7 +545,6 @@ def _completed_record(
         setter(record, get(name))
     _SET_NOT_AVAILABLE(record, not_available)
     _SET_TRUNCATED(record, truncated)
-    record.__post_init__()
     return record
 
 

@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 EnergyModel = Callable[[Direction, float, float, float, float], float]
 
 
+_INSERT_SAMPLE = (
+    "INSERT OR REPLACE INTO samples (session_id, t_s, speed_kmh, incline_pct, distance_m,"
+    " heart_rate_bpm, energy_kcal, lap_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_NUMBERS = (float, int)
+
+
 def _default_energy_model() -> EnergyModel:
     from treadctl.energy import energy_kcal
 
@@ -65,6 +72,11 @@ class Recorder:
         self._wall_now = wall_now
         self._monotonic_s = monotonic_s
         self._energy_model = energy_model if energy_model is not None else _default_energy_model()
+        # The built-in model is pure and cannot raise on numbers, so its share of a record that
+        # carries its own energy (and distance), which replaces the sums at once, can be skipped.
+        self._pure_energy_model = energy_model is None and (
+            body_mass_kg is None or body_mass_kg.__class__ in _NUMBERS
+        )
         self._commit_every_samples = commit_every_samples
         self._commit_every_s = commit_every_s
         self.session_id: int | None = None
@@ -96,7 +108,8 @@ class Recorder:
 
     def _handle(self, event: SessionEvent) -> None:
         if isinstance(event, Telemetry):
-            self._ensure_session(event.t_s)
+            if self.session_id is None:
+                self._ensure_session(event.t_s)
             self._on_telemetry(event)
         elif isinstance(event, BoutStarted):
             self._ensure_session(event.t_s)
@@ -171,30 +184,44 @@ class Recorder:
             )
 
     def _on_telemetry(self, event: Telemetry) -> None:
-        self._integrate(event.t_s)
+        t_s = event.t_s
+        distance_m = event.distance_m
+        energy_kcal = event.energy_kcal
+        if (
+            distance_m is not None
+            and energy_kcal is not None
+            and self._pure_energy_model
+            and self._last_speed_kmh.__class__ in _NUMBERS
+            and self._last_incline_pct.__class__ in _NUMBERS
+        ):
+            # Both sums _integrate would add to are replaced just below: only its clock moves.
+            self._last_t_s = t_s
+        else:
+            self._integrate(t_s)
         if event.speed_kmh is not None:
             self._last_speed_kmh = event.speed_kmh
         if event.incline_pct is not None:
             self._last_incline_pct = event.incline_pct
-        if event.distance_m is not None:
-            self._distance_m = event.distance_m
-        if event.energy_kcal is not None:
-            self._energy_kcal = event.energy_kcal
-        second = math.floor(event.t_s)
+        if distance_m is not None:
+            self._distance_m = distance_m
+        if energy_kcal is not None:
+            self._energy_kcal = energy_kcal
+        second = math.floor(t_s)
         if self._last_second is not None and second <= self._last_second:
             return
         self._last_second = second
         self._write(
-            "INSERT OR REPLACE INTO samples (session_id, t_s, speed_kmh, incline_pct, distance_m,"
-            " heart_rate_bpm, energy_kcal, lap_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_SAMPLE,
             (
                 self.session_id,
-                event.t_s,
+                t_s,
                 event.speed_kmh,
                 event.incline_pct,
                 round(self._distance_m, 2),
                 event.heart_rate_bpm,
-                round(self._energy_kcal, 3) if self._has_energy(event) else None,
+                round(self._energy_kcal, 3)
+                if energy_kcal is not None or self._has_energy(event)
+                else None,
                 self._lap_seq,
             ),
         )
