@@ -28,9 +28,10 @@ def _load(path: Path) -> Any:
 
 
 def _format_value(value: float) -> str:
-    if isinstance(value, int) or value >= 1000:
+    """Three significant figures below 100 (0.512 s, 2.32 ms), whole numbers above."""
+    if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:.1f}"
+    return f"{value:.3g}"
 
 
 def main() -> int:
