@@ -41,9 +41,3 @@ class DeviceNotFound(TreadctlError):
 
 class ControlRefused(TreadctlError):
     """The treadmill would not hand over control (often locked to the vendor's app)."""
-
-
-class SafetyStopped(TreadctlError):
-    """A session ended in a safety stop (fault, safety key, link not recovered, watchdog)."""
-
-    exit_code = EXIT_SAFETY_STOP
