@@ -50,7 +50,7 @@ class SessionEvent:
         # as the general form below, without asdict's deep copy. Anything else (a nested
         # dataclass, a dict, an unexpected type) takes the general form, so the output is the same.
         out: dict[str, Any] = {"t": round(self.t_s, 3), "kind": self.kind}
-        for name in _body_field_names(type(self)):
+        for name in body_field_names(type(self)):
             value = getattr(self, name)
             kind = type(value)
             if kind is float:
@@ -184,7 +184,7 @@ _AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
 _BODY_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _body_field_names(cls: type) -> tuple[str, ...]:
+def body_field_names(cls: type) -> tuple[str, ...]:
     """The fields ``to_json`` writes after ``t`` and ``kind``, in declaration order (cached)."""
     names = _BODY_FIELDS.get(cls)
     if names is None:

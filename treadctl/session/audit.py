@@ -14,7 +14,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO
 
-from treadctl.events import EventBus, SessionEnded, SessionEvent, Telemetry, _body_field_names
+from treadctl.events import EventBus, SessionEnded, SessionEvent, Telemetry, body_field_names
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +26,13 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 def _data_template() -> str:
     """``'{"t":%s,"kind":"data","speed_kmh":%s,...}\n'``: a Telemetry line with a ``%s`` per
     value, keys in ``to_json``'s order (from the event's fields, so the two cannot drift)."""
-    keys = ("t", "kind", *_body_field_names(Telemetry))
+    keys = ("t", "kind", *body_field_names(Telemetry))
     body = {key: ("%s" if key != "kind" else Telemetry.kind) for key in keys}
     return _ENCODER.encode(body).replace('"%s"', "%s") + "\n"
 
 
 _DATA_LINE = _data_template()
-_DATA_VALUES = attrgetter(*_body_field_names(Telemetry))
+_DATA_VALUES = attrgetter(*body_field_names(Telemetry))
 _FLOAT_REPR = float.__repr__
 _INT_REPR = int.__repr__
 
