@@ -26,11 +26,33 @@ class RequestKind(StrEnum):
     QUIT = "quit"  # stop the belt and end the session
 
 
+# Request sources. A key press is ``key:<name>`` (``key:r``, ``key:space``); the rest are fixed.
+SOURCE_PLAN = "plan"  # the session engine walking the plan
+SOURCE_MQTT = "mqtt"  # a remote command over MQTT
+SOURCE_DISPLAY = "display"  # the Stop button of the view-only big screen
+SOURCE_SIGNAL = "signal"  # SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, a closed pipe
+SOURCE_PROGRAM = "program"  # treadctl itself (a bounded wait ran out)
+SOURCE_SENSOR = "sensor"  # heart rate or presence: may only slow or stop the belt
+SOURCE_RECOVERY = "recovery"  # the Stop sent after a reconnect
+SOURCE_SAFETY = "safety"  # the supervisor's own Stops
+SOURCE_EXIT = "exit"  # the Stop on the way out
+
+
+def key_source(name: str) -> str:
+    """The source of a request made with the key ``name`` (``key_source("r") == "key:r"``)."""
+    return f"key:{name}"
+
+
+def is_key(source: str) -> bool:
+    """Whether ``source`` is a key on treadctl's own screen (the only way to re-arm)."""
+    return source == "key" or source.startswith("key:")
+
+
 @dataclass(frozen=True)
 class Request:
     kind: RequestKind
     value: float | None = None
-    source: str = "key"  # key, mqtt, signal, program
+    source: str = "key"  # key or key:<name>, mqtt, display, signal, program, sensor
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The command line prints ``treadctl: <message>`` and exits with ``exit_code``; nothing below the CLI
 prints tracebacks for these. Exit statuses: 2 bad input (arguments, profile, config, no Bluetooth),
-3 a session that ended in a safety stop, 130 interrupted by the user.
+3 a session that ended in a safety stop, 4 the belt was not confirmed at rest (it may still be
+moving), 130 interrupted by the user.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_SAFETY_STOP = 3
+EXIT_BELT_MAY_BE_MOVING = 4  # the belt was not confirmed at rest: use the console stop
 EXIT_INTERRUPTED = 130
 
 

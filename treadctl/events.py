@@ -161,6 +161,74 @@ class SafetyEvent(SessionEvent):
 
 
 @dataclass(frozen=True)
+class SafetyStateChanged(SessionEvent):
+    """The safety state machine moved (``treadctl.safety.state.SafetyState`` values)."""
+
+    kind: ClassVar[str] = "state"
+    state: str
+    previous: str
+    cause: str  # the input that moved it, in words
+
+
+@dataclass(frozen=True)
+class RequestDecided(SessionEvent):
+    """A request reached the supervisor's door: who asked, and what it decided (and why)."""
+
+    kind: ClassVar[str] = "request"
+    request: str  # a ``treadctl.controls.RequestKind`` value
+    source: str  # plan, key:<name>, mqtt, display, signal, recovery, safety, sensor, program
+    accepted: bool
+    reason: str = ""
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Countdown(SessionEvent):
+    """A spoken and shown count before the belt moves: 3, 2, 1, then 0 for "go".
+
+    ``purpose``: ``start`` (the first start), ``restart`` (after a re-arm) or ``turn`` (the
+    count-in of a turn-around)."""
+
+    kind: ClassVar[str] = "countdown"
+    seconds_left: int
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Alarm(SessionEvent):
+    """A persistent alarm the walker must act on (``active`` False once it is resolved).
+
+    ``not_stopping``: the belt may still be moving after Stop — use the console stop or pull the
+    safety key. It stays up until telemetry or the treadmill's status confirms rest."""
+
+    kind: ClassVar[str] = "alarm"
+    reason: str
+    message: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class HeartRate(SessionEvent):
+    """One heart-rate reading as the session uses it. ``bpm`` is None unless ``trust`` is
+    ``good`` (no contact, stale, frozen or a lost strap never show or record a number)."""
+
+    kind: ClassVar[str] = "hr"
+    bpm: int | None
+    trust: str  # good, no_contact, stale, frozen, link_lost
+    source: str = "treadmill"  # treadmill or strap
+
+
+@dataclass(frozen=True)
+class Cue(SessionEvent):
+    """A spoken cue (also written to the audit log, spoken or not)."""
+
+    kind: ClassVar[str] = "cue"
+    text: str
+    category: str  # countdown, bout, time_left, turn, pause, fault, alarm, end
+    spoken: bool = False
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     profile_name: str
     duration_s: float
@@ -174,10 +242,14 @@ class SessionSummary:
 
 @dataclass(frozen=True)
 class SessionEnded(SessionEvent):
+    """The end. ``belt_at_rest`` is True only when telemetry or the treadmill's status confirmed
+    the belt at rest before the link closed; False means it may still be moving (exit 4)."""
+
     kind: ClassVar[str] = "end"
     status: EndStatus
     reason: str
     summary: SessionSummary | None = None
+    belt_at_rest: bool = True
 
 
 _AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
