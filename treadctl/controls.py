@@ -24,6 +24,9 @@ class RequestKind(StrEnum):
     EXTEND = "extend"  # value: seconds added to the current bout
     START = "start"  # start the belt (remote start is off unless enabled)
     QUIT = "quit"  # stop the belt and end the session
+    # A sensor (heart rate, presence) caps the speed for the rest of the bout: value = the
+    # highest speed in km/h it allows, None to lift its cap. It can only ever lower the target.
+    SENSOR_LIMIT = "sensor_limit"
 
 
 # Request sources. A key press is ``key:<name>`` (``key:r``, ``key:space``); the rest are fixed.

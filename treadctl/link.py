@@ -69,7 +69,25 @@ class TrainingStatusEvent:
     status: TrainingStatus
 
 
-MachineEvent = LinkEvent | TelemetryEvent | StatusEvent | TrainingStatusEvent
+@dataclass(frozen=True)
+class LinkWrite:
+    """The client wrote the Control Point on its own account, not as the supervisor's command:
+    the automatic Request Control after a Reset, a 0xFF status or a 0x05 answer, a quirk's
+    preamble (Request Control + Start), a re-sent held target. The supervisor writes each into
+    the audit log, so the log holds every Control Point write.
+
+    ``op`` is an ``Op`` value, ``why`` says in words what made the client write it, and
+    ``result`` is the treadmill's answer (success, a result code, timeout) or "" when not known.
+    """
+
+    op: str
+    why: str
+    speed_kmh: float | None = None
+    incline_pct: float | None = None
+    result: str = ""
+
+
+MachineEvent = LinkEvent | TelemetryEvent | StatusEvent | TrainingStatusEvent | LinkWrite
 MachineListener = Callable[[MachineEvent], None]
 
 
@@ -106,6 +124,11 @@ class OperationFailed(CommandRejected):
 
 class ControlNotPermitted(CommandRejected):
     pass
+
+
+class OutOfRange(CommandError):
+    """Refused by treadctl before anything was written: the value is outside the device's
+    advertised range. Not the treadmill's answer, so never logged as one."""
 
 
 class CommandTimeout(CommandError):
