@@ -119,6 +119,10 @@ async def test_a_real_session_turns_pauses_stops_rearms_and_quits() -> None:
         await _until(lambda: view().state is SessionState.FAULT)
         await pilot.pause()
         assert "you pressed stop" in _banner_text(app) and "r = re-arm" in _banner_text(app)
+        # A re-arm is taken only once the telemetry says the belt is at rest, not before.
+        supervisor = session.supervisor
+        assert supervisor is not None
+        await _until(supervisor.at_rest)
         await pilot.press("r")
         await _until(lambda: view().state is SessionState.RUNNING and treadmill.belt_speed_kmh > 0)
 

@@ -31,23 +31,28 @@ COMMAND_MODULES = (
 )
 
 
-def _common_parser() -> argparse.ArgumentParser:
-    """Options every sub-command accepts."""
+def _common_parser(*, top_level: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the sub-command (``treadctl --config F run …`` and
+    ``treadctl run … --config F``). Only the top level sets defaults: a sub-command's copy uses
+    ``SUPPRESS``, so leaving an option out after the sub-command never overwrites the value
+    given before it (argparse would otherwise reset it to the default)."""
     common = argparse.ArgumentParser(add_help=False)
+    default = None if top_level else argparse.SUPPRESS
     common.add_argument(
         "--config",
         metavar="FILE",
+        default=default,
         help="configuration file to use instead of the default one",
     )
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common_parser()
+    common = _common_parser(top_level=False)
     parser = argparse.ArgumentParser(
         prog="treadctl",
         description="Backward-walking interval sessions on a Bluetooth FTMS treadmill.",
-        parents=[common],
+        parents=[_common_parser(top_level=True)],
     )
     parser.add_argument("--version", action="version", version=f"treadctl {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -47,6 +47,13 @@ class SafetyConfig(BaseModel):
     turn_speed_kmh: float = Field(default=1.0, ge=0, le=ABSOLUTE_MAX_SPEED_KMH)
     turn_hold_s: float = Field(default=5.0, ge=0, le=120.0)
     confirm_turns: bool = False
+    # Nudges (+/- keys, remote nudges) stay within this much of the bout's planned target in
+    # total, and at most one is taken every nudge_interval_s (the caps still apply on top).
+    max_nudge_kmh: float = Field(default=1.0, ge=0, le=3.0)
+    max_nudge_incline_pct: float = Field(default=2.0, ge=0, le=5.0)
+    nudge_interval_s: float = Field(default=1.0, ge=0.2, le=10.0)
+    # Without keys (headless), a paused session ends after this long instead of waiting for ever.
+    pause_timeout_s: float = Field(default=600.0, gt=0, le=7200.0)
 
     @model_validator(mode="after")
     def _backward_is_stricter(self) -> Self:

@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any
 
 from treadctl.controls import Request, RequestKind, RequestResult
 from treadctl.errors import (
+    EXIT_BELT_MAY_BE_MOVING,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SAFETY_STOP,
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 # Headless runs have no keys: after a fault, wait this long (for a remote re-arm, if enabled)
 # before ending the session with a safety stop.
 HEADLESS_REARM_TIMEOUT_S = 30.0
+HEADLESS_PAUSE_TIMEOUT_S = 600.0  # the default of ``[safety] pause_timeout_s``
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ class Wired:
 
 
 def exit_status(ended: SessionEnded | None) -> int:
+    """0 completed, 3 safety stop, 130 interrupted; 4 whenever the belt was not confirmed at
+    rest, whatever else happened (the walker must use the console stop)."""
+    if ended is not None and not ended.belt_at_rest:
+        return EXIT_BELT_MAY_BE_MOVING
     if ended is None or ended.status is EndStatus.SAFETY_STOP:
         return EXIT_SAFETY_STOP
     if ended.status is EndStatus.INTERRUPTED:
@@ -104,6 +113,7 @@ def prepare(options: RunOptions) -> Wired:
     session_options = SessionOptions(
         body_mass_kg=config.body_mass_kg,
         rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S if options.headless else None,
+        pause_timeout_s=safety.pause_timeout_s if options.headless else None,
         auto_confirm_turns=options.headless,
         allow_remote_start=config.mqtt.commands.enabled and config.mqtt.commands.allow_start,
     )
@@ -143,7 +153,15 @@ def attach_sinks(wired: Wired) -> None:
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
-        HeadlessPrinter().attach(wired.bus)
+        loop = asyncio.get_running_loop()
+
+        def output_closed() -> None:  # from the printer's thread
+            quit_request = Request(RequestKind.QUIT, source="signal:SIGPIPE")
+            loop.call_soon_threadsafe(wired.session.request, quit_request)
+
+        printer = HeadlessPrinter(on_closed=output_closed).attach(wired.bus)
+        wired.closers.append(printer.close)
+        printer.say(f"audit log: {audit_path}")
 
 
 def _device_label(wired: Wired) -> str:
@@ -198,19 +216,68 @@ async def run_wired(wired: Wired) -> SessionEnded:
         _close(wired)
 
 
+# Every way out sends Stop first. These end the session (the terminal closed, an SSH session
+# dropped, tmux killed, Ctrl-\\); SIGTSTP (Ctrl-Z) stops the belt before the process suspends.
+QUIT_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+
+
 def _install_signals(loop: asyncio.AbstractEventLoop, wired: Wired) -> list[int]:
-    """Ctrl-C and SIGTERM ask the session to quit: the belt stops before the link closes."""
+    """Signal handlers that ask the session's door: they never write to a terminal or pipe
+    themselves (a dead or full pipe must not block the loop before Stop is sent)."""
     installed: list[int] = []
 
-    def on_signal(signum: int) -> None:
-        print(f"treadctl: {signal.Signals(signum).name}: stopping the belt", file=sys.stderr)
-        wired.session.request(Request(RequestKind.QUIT, source="signal"))
+    def on_quit(signum: int) -> None:
+        name = signal.Signals(signum).name
+        wired.session.request(Request(RequestKind.QUIT, source=f"signal:{name}"))
+        notice(f"treadctl: {name}: stopping the belt")
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    def on_suspend(signum: int) -> None:
+        wired.session.request(Request(RequestKind.STOP, source="signal:SIGTSTP"))
+        notice("treadctl: Ctrl-Z: stopping the belt before suspending; re-arm after fg")
+        loop.create_task(_suspend_after_stop(wired))
+
+    handlers: list[tuple[str, Callable[[int], None]]] = [(n, on_quit) for n in QUIT_SIGNALS]
+    if wired.options.headless:
+        handlers.append(("SIGTSTP", on_suspend))
+    for name, handler in handlers:
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, on_signal, sig)
+            loop.add_signal_handler(sig, handler, sig)
             installed.append(sig)
     return installed
+
+
+async def _suspend_after_stop(wired: Wired) -> None:
+    """Ctrl-Z: once the Stop has been sent (bounded), suspend for real; the halt stays latched,
+    so after ``fg`` the belt only moves again after a re-arm."""
+    supervisor = wired.session.supervisor
+    if supervisor is not None:
+        await supervisor.wait_for_stops()
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def notice(message: str) -> None:
+    """A line for stderr that can never block the loop or raise (the terminal may be gone):
+    written by a daemon thread of its own."""
+    global _notice_thread
+    _NOTICES.put(message)
+    if _notice_thread is None:
+        _notice_thread = threading.Thread(target=_write_notices, name="notices", daemon=True)
+        _notice_thread.start()
+
+
+def _write_notices() -> None:
+    while True:
+        message = _NOTICES.get()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+
+
+_NOTICES: SimpleQueue[str] = SimpleQueue()
+_notice_thread: threading.Thread | None = None
 
 
 def _close(wired: Wired) -> None:
@@ -262,10 +329,10 @@ def _print_ending(wired: Wired, ended: SessionEnded | None) -> None:
     """Once the terminal UI has closed: how the session ended, and where its log is."""
     from treadctl.session.headless import describe
 
-    if ended is not None:
-        print(describe(ended))
     if wired.audit_path is not None:
-        print(f"audit log: {wired.audit_path}")
+        _say(f"audit log: {wired.audit_path}")
+    if ended is not None:
+        _say(describe(ended) or "")
 
 
 def _headless(options: RunOptions) -> RunOptions:
@@ -278,16 +345,20 @@ def _with_headless(session_options: Any) -> Any:
     from dataclasses import replace
 
     return replace(
-        session_options, rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S, auto_confirm_turns=True
+        session_options,
+        rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S,
+        pause_timeout_s=HEADLESS_PAUSE_TIMEOUT_S,
+        auto_confirm_turns=True,
     )
 
 
 def _report(wired: Wired, ended: SessionEnded | None) -> int:
     if wired.session.error is not None:
-        print(
-            f"treadctl: internal error: {wired.session.error}; the belt was sent Stop",
-            file=sys.stderr,
-        )
-    if wired.audit_path is not None and wired.options.headless:
-        print(f"audit log: {wired.audit_path}")
+        _say(f"treadctl: internal error: {wired.session.error}; the belt was sent Stop", sys.stderr)
     return exit_status(ended)
+
+
+def _say(text: str, out: Any = None) -> None:
+    """Print, but a closed stdout or stderr never turns an honest exit status into another."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=out if out is not None else sys.stdout, flush=True)
