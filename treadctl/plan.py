@@ -29,6 +29,7 @@ from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed
 if TYPE_CHECKING:
     from treadctl.config import SafetyConfig
     from treadctl.profile.bout import BoutSpec
+    from treadctl.profile.models import Profile
 
 _EPS = 1e-9
 
@@ -129,12 +130,16 @@ def build_plan(
     bouts: Sequence[BoutSpec],
     safety: SafetyConfig,
     limits: DeviceLimits | None = None,
+    *,
+    stop_for_turns: bool = False,
+    confirm_turns: bool = False,
 ) -> Plan:
     """The timeline for ``bouts`` under ``safety`` and the device's ``limits`` (defaults if
-    unknown). Raises PlanError when no speed satisfies both the caps and the device."""
+    unknown). Raises PlanError when no speed satisfies both the caps and the device.
+    ``stop_for_turns`` and ``confirm_turns`` (a profile's ``[turns]``) only add care."""
     device = limits if limits is not None else DeviceLimits()
     start_speed_kmh = device.speed_min_kmh
-    turn_speed_kmh = _turn_speed(safety.turn_speed_kmh, device)
+    turn_speed_kmh = 0.0 if stop_for_turns else _turn_speed(safety.turn_speed_kmh, device)
     items: list[PlanItem] = []
     clamps: list[PlanClamp] = []
     belt_kmh = start_speed_kmh
@@ -152,7 +157,7 @@ def build_plan(
                     to_direction=spec.direction,
                     turn_speed_kmh=0.0 if first else turn_speed_kmh,
                     hold_s=safety.turn_hold_s,
-                    confirm=safety.confirm_turns,
+                    confirm=safety.confirm_turns or confirm_turns,
                 )
             )
             if not first:
@@ -183,6 +188,21 @@ def build_plan(
         )
         belt_kmh = speed_kmh
     return Plan(profile_name, tuple(items), tuple(clamps), start_speed_kmh, device)
+
+
+def plan_profile(
+    profile: Profile, safety: SafetyConfig, limits: DeviceLimits | None = None
+) -> Plan:
+    """``build_plan`` for a whole profile, its own ``[turns]`` included: what ``run`` drives is
+    what ``profile check`` and the start screen show."""
+    return build_plan(
+        profile.name,
+        profile.expand(),
+        safety,
+        limits,
+        stop_for_turns=profile.turns.stop,
+        confirm_turns=profile.turns.confirm,
+    )
 
 
 def speed_cap_kmh(direction: Direction, safety: SafetyConfig, limits: DeviceLimits) -> float:

@@ -6,6 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+EXIT_STATUSES = """exit status:
+  0    the session completed and the belt was confirmed at rest
+  2    bad input (profile, configuration, arguments, no Bluetooth); the belt never moved
+  3    a safety stop (fault, safety key, console stop, lost control, watchdog, link not
+       recovered) with the belt confirmed at rest
+  4    THE BELT MAY STILL BE MOVING: treadctl could not confirm that it stopped (no data,
+       the treadmill ignored Stop, the link did not come back); use the console stop
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, a closed output pipe, the quit key),
+       after Stop, with the belt confirmed at rest"""
+
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
@@ -13,6 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         parents=[common],
         help="run a session",
         description="Run a profile on the treadmill (or the simulator with --simulate).",
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "profile",

@@ -15,8 +15,10 @@ from queue import SimpleQueue
 from typing import TextIO
 
 from treadctl.events import (
+    Alarm,
     BoutStarted,
     Clamped,
+    Countdown,
     EndStatus,
     EventBus,
     LinkChanged,
@@ -27,6 +29,8 @@ from treadctl.events import (
     SessionEvent,
 )
 from treadctl.units import format_duration
+
+COUNTDOWN_FIRST = 3  # the count-in starts at 3 (see ``treadctl.session.engine.COUNTDOWN_S``)
 
 
 class HeadlessPrinter:
@@ -104,6 +108,14 @@ def describe(event: SessionEvent) -> str | None:
         if event.name in (PhaseName.PAUSED, PhaseName.RECONNECTING):
             return f"{event.name}: {event.detail}" if event.detail else str(event.name)
         return None
+    if isinstance(event, Countdown):
+        if event.purpose == "turn":
+            return None  # the turn's own line says when; the voice counts it in
+        if event.seconds_left == COUNTDOWN_FIRST:
+            return f"the belt starts in {event.seconds_left} s"
+        return "the belt starts now" if event.seconds_left == 0 else None
+    if isinstance(event, Alarm):
+        return f"ALARM: {event.message}" if event.active else f"alarm over: {event.message}"
     if isinstance(event, SafetyEvent):
         return f"safety {event.action}: {event.reason}: {event.message}"
     if isinstance(event, Clamped):

@@ -90,7 +90,7 @@ def exit_status(ended: SessionEnded | None) -> int:
 def prepare(options: RunOptions) -> Wired:
     """Everything that can fail on bad input, before anything connects (errors exit 2)."""
     from treadctl.config import load_config
-    from treadctl.plan import build_plan
+    from treadctl.plan import plan_profile
     from treadctl.profile.loading import load_profile
     from treadctl.session.engine import Session, SessionOptions
 
@@ -101,11 +101,10 @@ def prepare(options: RunOptions) -> Wired:
     loaded = load_config(options.config)
     config = loaded.config
     profile = load_profile(options.profile)
-    bouts = profile.expand()
     safety = config.safety
 
     def plan_for(limits: Any) -> Any:
-        return build_plan(profile.name, bouts, safety, limits)
+        return plan_profile(profile, safety, limits)
 
     plan = plan_for(None)  # checks the profile against the caps now; re-planned on connect
     link, simulator = _make_link(options, config)
