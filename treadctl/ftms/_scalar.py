@@ -25,7 +25,7 @@ def _raw_range(size: int, signed: bool) -> tuple[int, int]:
 
 
 def to_raw(
-    name: str, value: float, divisor: int, size: int, signed: bool, reserved: int | None = None
+    name: str, value: object, divisor: int, size: int, signed: bool, reserved: int | None = None
 ) -> int:
     """Scale ``value`` to the field's integer, refusing what the field cannot carry.
 
