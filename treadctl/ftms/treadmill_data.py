@@ -246,8 +246,8 @@ def _raws(fields: Iterable[_Field], values: Iterable[FieldValue]) -> list[int]:
         if value is None and not_available is not None:
             raw = not_available
         else:
-            if type(value) is float and value - value == 0.0:  # finite
-                raw = round(value * divisor)
+            if type(value) is float and (scaled := value * divisor) - scaled == 0.0:  # finite
+                raw = round(scaled)
             elif type(value) is int:
                 raw = value * divisor
             if raw is None or not low <= raw <= high:
