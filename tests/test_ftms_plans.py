@@ -122,7 +122,7 @@ def frames(draw: st.DrawFn) -> bytes:
     return flags.to_bytes(2, "little") + body
 
 
-@settings(max_examples=500)
+@settings(max_examples=300)
 @given(st.one_of(frames(), st.binary(max_size=40)))
 def test_decode_agrees_with_the_table_walking_reference(frame: bytes) -> None:
     try:
@@ -173,14 +173,14 @@ def odd_records(draw: st.DrawFn) -> TreadmillData:
     return TreadmillData(more_data=more_data, not_available=frozenset(missing), **values)
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(st.one_of(treadmill_records(), odd_records()))
 def test_encode_agrees_with_the_reference_bytes_or_error(record: TreadmillData) -> None:
     want = _outcome(lambda: reference_encode(record))
     assert _outcome(lambda: ftms.encode_treadmill_data(record)) == want
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(st.one_of(treadmill_records(), odd_records()), st.integers(23, 60))
 def test_split_agrees_with_the_byte_level_reference(record: TreadmillData, mtu: int) -> None:
     want = _outcome(lambda: reference_split(record, mtu))

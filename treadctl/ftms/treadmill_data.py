@@ -243,14 +243,14 @@ def _raws(fields: Iterable[_Field], values: Iterable[FieldValue]) -> list[int]:
         fields, values, strict=True
     ):
         raw: int | None = None
-        if value is None and not_available is not None:
-            raw = not_available
-        else:
-            if type(value) is float and (scaled := value * divisor) - scaled == 0.0:  # finite
-                raw = round(scaled)
-            elif type(value) is int:
-                raw = value * divisor
-            if raw is None or not low <= raw <= high:
+        if type(value) is float and (scaled := value * divisor) - scaled == 0.0:  # finite
+            raw = round(scaled)
+        elif type(value) is int:
+            raw = value * divisor
+        if raw is None or not low <= raw <= high:
+            if value is None and not_available is not None:
+                raw = not_available
+            else:
                 raw = to_raw(name, value, divisor, size, signed, not_available)
         if size == 3:
             raws += (raw & 0xFFFF, raw >> 16)
