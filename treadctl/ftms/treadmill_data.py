@@ -36,7 +36,7 @@ FieldValue: TypeAlias = float | None  # what a Treadmill Data field holds (int f
 TreadmillJson: TypeAlias = dict[str, float | None]  # to_json(): numbers, booleans and nulls
 
 
-class _Field(NamedTuple):
+class WireField(NamedTuple):
     """One row of the wire format, with the raw range its real values use (derived)."""
 
     name: str
@@ -137,7 +137,7 @@ class TreadmillData:
         )
 
 
-def _table() -> tuple[_Field, ...]:
+def _table() -> tuple[WireField, ...]:
     rows = []
     for spec in dataclasses.fields(TreadmillData):
         if "wire" in spec.metadata:
@@ -145,11 +145,11 @@ def _table() -> tuple[_Field, ...]:
             low, high = raw_range(size, signed)
             low += not_available == low
             high -= not_available == high
-            rows.append(_Field(spec.name, bit, size, signed, divisor, not_available, low, high))
+            rows.append(WireField(spec.name, bit, size, signed, divisor, not_available, low, high))
     return tuple(rows)
 
 
-FIELDS: tuple[_Field, ...] = _table()
+FIELDS: tuple[WireField, ...] = _table()
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 _BY_NAME = {f.name: f for f in FIELDS}
 _NA_CAPABLE = frozenset(f.name for f in FIELDS if f.not_available is not None)
@@ -165,7 +165,7 @@ def _construct(values: Mapping[str, FieldValue], **options: object) -> Treadmill
 
 
 @lru_cache(maxsize=1024)
-def _layout(flags: int) -> tuple[_Field, ...]:
+def _layout(flags: int) -> tuple[WireField, ...]:
     """The fields a frame with these flags carries, in wire order."""
     return tuple(
         f for f in FIELDS if (not flags & MORE_DATA_BIT if f.bit == 0 else flags & (1 << f.bit))
@@ -184,7 +184,7 @@ _CODES = {(1, _U): "B", (1, _S): "b", (2, _U): "H", (2, _S): "h", (3, _U): "HB",
 class _Frame(NamedTuple):
     """A frame of given flags and length, compiled from the field table."""
 
-    fields: tuple[_Field, ...]  # the flagged fields that fit whole, in wire order
+    fields: tuple[WireField, ...]  # the flagged fields that fit whole, in wire order
     codec: struct.Struct  # the flags, then those fields
     truncated: bool  # flagged fields did not fit
 
@@ -232,7 +232,7 @@ def decode_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData
     return _record(flags, values, frozenset(missing), truncated)
 
 
-def _raws(fields: Iterable[_Field], values: Iterable[FieldValue]) -> list[int]:
+def _raws(fields: Iterable[WireField], values: Iterable[FieldValue]) -> list[int]:
     """The struct items of these fields' values; None is the field's "data not available" code.
 
     Plain numbers in range are scaled here; anything else goes through ``to_raw``, which converts
@@ -259,7 +259,7 @@ def _raws(fields: Iterable[_Field], values: Iterable[FieldValue]) -> list[int]:
     return raws
 
 
-def _check(record: TreadmillData) -> tuple[_Field, ...]:
+def _check(record: TreadmillData) -> tuple[WireField, ...]:
     """Refuse records the wire cannot express; return the fields to write, in order."""
     if not 0 <= record.flags <= 0xFFFF:
         raise EncodeError(f"flags {record.flags:#x} do not fit in 16 bits")
@@ -297,7 +297,7 @@ def encode_treadmill_data(record: TreadmillData) -> bytes:
 class _Split(NamedTuple):
     """The notifications of a record with given flags and ATT MTU."""
 
-    fields: tuple[_Field, ...]  # the fields of all of them, in sending order
+    fields: tuple[WireField, ...]  # the fields of all of them, in sending order
     frames: tuple[tuple[int, struct.Struct, int, int], ...]  # flags, codec, its _raws[start:stop]
     values: Callable[[TreadmillData], tuple[FieldValue, ...]]  # a record's values of ``fields``
 
@@ -334,7 +334,7 @@ def _split_plan(flags: int, att_mtu: int) -> _Split:
         headers.append(bits | MORE_DATA_BIT)
         bits = 0
     headers.append(bits | (flags & ~_KNOWN_BITS & 0xFFFF) | (flags & MORE_DATA_BIT))
-    fields: list[_Field] = []
+    fields: list[WireField] = []
     frames = []
     start = 0
     for header in headers:
