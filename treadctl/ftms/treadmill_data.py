@@ -259,8 +259,12 @@ def _raws(fields: Iterable[WireField], values: Iterable[FieldValue]) -> list[int
     return raws
 
 
-def _check(record: TreadmillData) -> tuple[WireField, ...]:
-    """Refuse records the wire cannot express; return the fields to write, in order."""
+def _check(record: TreadmillData, values: Sequence[FieldValue] = (None,)) -> tuple[WireField, ...]:
+    """Refuse records the wire cannot express; return the fields to write, in order.
+
+    ``values``, when given, are the record's values of every flagged field, in any order: when
+    none is None and none is "not available", every flagged field is carried (the usual case).
+    """
     if not 0 <= record.flags <= 0xFFFF:
         raise EncodeError(f"flags {record.flags:#x} do not fit in 16 bits")
     for name in record.not_available:
@@ -272,7 +276,12 @@ def _check(record: TreadmillData) -> tuple[WireField, ...]:
         raise EncodeError("speed_kmh is only carried when more_data is False (bit 0 clear)")
     layout = _layout(record.flags & _KNOWN_BITS)
     not_available = record.not_available
-    carried = [f for f in layout if getattr(record, f.name) is not None or f.name in not_available]
+    if not_available or None in values:
+        carried = [
+            f for f in layout if getattr(record, f.name) is not None or f.name in not_available
+        ]
+    else:
+        carried = list(layout)
     if carried != list(layout[: len(carried)]):
         gap = next(f.name for f in layout if not record.carries(f.name))
         raise EncodeError(f"{gap} is flagged but missing before later fields")
@@ -362,9 +371,10 @@ def split_treadmill_data(record: TreadmillData, att_mtu: int = MIN_ATT_MTU) -> l
         raise EncodeError(f"ATT MTU {att_mtu} is below the Bluetooth LE minimum of {MIN_ATT_MTU}")
     if record.truncated:
         raise EncodeError("a truncated record cannot be split into notifications")
-    _check(record)
     plan = _split_plan(record.flags, att_mtu)
-    return plan.pack(plan.values(record))
+    values = plan.values(record)
+    _check(record, values)
+    return plan.pack(values)
 
 
 # Per (field names, ATT MTU): the split plan of a record carrying exactly those fields, and where
