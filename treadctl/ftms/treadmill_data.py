@@ -138,13 +138,16 @@ class TreadmillData:
 
 
 def _table() -> tuple[WireField, ...]:
+    """The ``_wire`` rows of TreadmillData's fields, in declaration (= wire) order."""
     rows = []
     for spec in dataclasses.fields(TreadmillData):
         if "wire" in spec.metadata:
             bit, size, signed, divisor, not_available = spec.metadata["wire"]
             low, high = raw_range(size, signed)
-            low += not_available == low
-            high -= not_available == high
+            if not_available == low:
+                low += 1
+            if not_available == high:
+                high -= 1
             rows.append(WireField(spec.name, bit, size, signed, divisor, not_available, low, high))
     return tuple(rows)
 
