@@ -137,6 +137,11 @@ def test_decode_agrees_with_the_table_walking_reference(frame: bytes) -> None:
         raise AssertionError("the reference refused a frame the codec decoded")
     got = ftms.decode_treadmill_data(frame)
     assert got == want
+    assert (
+        ftms.decode_treadmill_data(bytearray(frame))
+        == ftms.decode_treadmill_data(memoryview(frame))
+        == got
+    )
     assert got.flags == want.flags
     assert _typed_json(got) == _typed_json(want)
     # decoding skips __post_init__; the constructor must have nothing to add
