@@ -1,8 +1,8 @@
 """Device quirks as configuration: one record read by the client, never per-device branches.
 
 Real FTMS treadmills deviate from the spec in a few recurring ways (reference.md §10). Each way is
-one field here; named presets combine them, and :func:`detect_quirks` picks a preset from the
-advertised name only where a source documents that name.
+one field here; named presets combine them, and :func:`detect_quirks` picks presets from the
+known-device table (:mod:`treadctl.ble.known_devices`) only where a source documents the device.
 """
 
 from __future__ import annotations
@@ -57,13 +57,6 @@ PRESETS: dict[str, DeviceQuirks] = {
     "slow-response": replace(SPEC, response_timeout_s=5.0),
 }
 
-# Name prefixes documented for a quirk (reference.md §10). Anything else gets the spec behaviour.
-_NAME_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("BFX_T9_", "mph-commands"),
-    ("WELLFIT TM", "request-control-twice"),
-    ("YPOO-MINI PRO", "request-control-twice"),
-)
-
 
 class UnknownQuirk(ValueError):
     """A quirk preset name that does not exist."""
@@ -89,9 +82,22 @@ def combine(preset_names: Iterable[str]) -> DeviceQuirks:
     return result
 
 
-def detect_quirks(advertised_name: str | None) -> DeviceQuirks:
-    """Quirks documented for a device name; the spec behaviour for every other name."""
-    if not advertised_name:
-        return SPEC
-    upper = advertised_name.upper()
-    return combine(preset for prefix, preset in _NAME_PREFIXES if upper.startswith(prefix))
+def detect_quirks(
+    advertised_name: str | None, manufacturer: str | None = None, model: str | None = None
+) -> DeviceQuirks:
+    """Quirks the known-device table documents for this device; the spec behaviour otherwise."""
+    return detect(advertised_name, manufacturer, model)[0]
+
+
+def detect(
+    advertised_name: str | None, manufacturer: str | None = None, model: str | None = None
+) -> tuple[DeviceQuirks, str]:
+    """``detect_quirks`` and where they came from, in words (for DeviceInfo and the audit log)."""
+    from treadctl.ble.known_devices import matching
+
+    entries = matching(advertised_name, manufacturer, model)
+    if not entries:
+        return SPEC, ""
+    quirks = combine(q for entry in entries for q in entry.quirks)
+    devices = "; ".join(f"{entry.device} ({entry.source})" for entry in entries)
+    return quirks, f"known-device table: {devices}"
