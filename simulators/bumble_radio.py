@@ -44,9 +44,14 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
-from simulators.gatt_server import AttError, Connection, FtmsGattServer, NotConnectable
+from simulators.gatt_server import (
+    AttError,
+    CharacteristicSpec,
+    Connection,
+    FtmsGattServer,
+    NotConnectable,
+)
 from simulators.treadmill import SimulatedTreadmill
-from treadctl import ftms
 from treadctl.ftms.uuids import uuid16
 
 DEFAULT_ADDRESS = "F0:F0:F0:F0:F0:01"
@@ -113,7 +118,15 @@ class BumbleTreadmill:
         self.characteristics: dict[str, gatt.Characteristic[bytes]] = {}
         self._conns: dict[BumbleConnection, Connection] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        for spec in self.server.characteristics:
+        for service_uuid, specs in self.server.services:
+            self._add_service(service_uuid, specs)
+        device.on(device.EVENT_CONNECTION, self._on_connection)
+        device.gatt_server.on("characteristic_subscription", self._on_subscription)
+        device.advertising_data = advertising_data(device.name)
+
+    def _add_service(self, service_uuid: str, specs: tuple[CharacteristicSpec, ...]) -> None:
+        chars: list[gatt.Characteristic[bytes]] = []
+        for spec in specs:
             properties = gatt.Characteristic.Properties(0)
             for name in spec.properties:
                 properties |= gatt.Characteristic.Properties.from_string(name.upper())
@@ -122,7 +135,7 @@ class BumbleTreadmill:
                 permissions |= gatt.Characteristic.Permissions.READABLE
             if "write" in spec.properties:
                 permissions |= gatt.Characteristic.Permissions.WRITEABLE
-            self.characteristics[spec.uuid] = gatt.Characteristic(
+            characteristic = gatt.Characteristic(
                 _uuid16(spec.uuid),
                 properties,
                 permissions,
@@ -130,12 +143,9 @@ class BumbleTreadmill:
                     read=self._reader(spec.uuid), write=self._writer(spec.uuid)
                 ),
             )
-        device.add_service(
-            gatt.Service(_uuid16(ftms.FTMS_SERVICE_UUID), list(self.characteristics.values()))
-        )
-        device.on(device.EVENT_CONNECTION, self._on_connection)
-        device.gatt_server.on("characteristic_subscription", self._on_subscription)
-        device.advertising_data = advertising_data(device.name)
+            self.characteristics[spec.uuid] = characteristic
+            chars.append(characteristic)
+        self.device.add_service(gatt.Service(_uuid16(service_uuid), chars))
 
     @classmethod
     def on_transport(

@@ -282,10 +282,12 @@ class SimulatedTreadmill:
         return (
             p.t_s,
             self.mode,
-            _quantize(p.speed_kmh, 0.0, cfg.speed_increment_kmh),
+            # What the belt does, at the fields' resolution (0.01 km/h, 0.1 %): a belt ramping
+            # through 0.68 km/h reports 0.68, not the target grid's 0.5.
+            round(p.speed_kmh, 2),
             round(average_kmh, 2),
             self.target_speed_kmh,
-            _quantize(p.incline_pct, cfg.incline_min_pct, cfg.incline_increment_pct),
+            round(p.incline_pct, 1),
             self.target_incline_pct,
             p.distance_m,
             p.elapsed_s,

@@ -172,6 +172,16 @@ def test_connect_sequence_reads_then_subscribes_with_indications_before_first_wr
         await client.connect()
         await client.request_control()
         log = OrderRecordingClient.log
+        # Device Information first (manufacturer, model, serial, hardware, firmware), then FTMS.
+        dis = [u for op, u in log[:5]]
+        assert dis == [
+            ftms.uuid16(0x2A29),
+            ftms.uuid16(0x2A24),
+            ftms.uuid16(0x2A25),
+            ftms.uuid16(0x2A27),
+            ftms.uuid16(0x2A26),
+        ]
+        log = log[5:]
         assert [op for op, _ in log[:4]] == ["read"] * 4
         assert {u for _, u in log[:4]} == {
             ftms.FEATURE_UUID,
