@@ -49,6 +49,9 @@ class RunOptions:
     audit: Path | None = None
     config: Path | None = None
     speech: bool = True
+    quirks: str | None = None  # --quirks LIST (presets), replacing config and known-device table
+    transport: str | None = None  # --transport SPEC: a bumble HCI transport instead of BlueZ
+    adapter: str | None = None  # --adapter NAME: the BlueZ adapter (hci0, hci1, ...)
 
 
 @dataclass
@@ -112,23 +115,34 @@ def prepare(options: RunOptions) -> Wired:
 
 
 def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
+    """The link for this run. Every way it can fail before connecting fails here, exit 2, before
+    any screen opens: bad quirks or transport, no treadmill given, no Bluetooth (BlueZ)."""
+    from treadctl.ble.links import check_radio, make_client, parse_quirks, radio
+
+    quirks = parse_quirks(options.quirks)
     if options.simulate:
         from simulators.faults import FaultSpecError
         from simulators.personalities import UnknownPersonality
         from treadctl.ble.simulate import simulated_link
 
+        if options.transport or options.adapter:
+            raise UsageError(
+                "--simulate runs the simulator inside treadctl; for one over a transport run "
+                "`treadctl sim` and use --transport instead of --simulate"
+            )
         try:
-            return simulated_link(options.personality, list(options.faults))
+            return simulated_link(options.personality, list(options.faults), quirks=quirks)
         except (FaultSpecError, UnknownPersonality, ValueError) as error:
             raise UsageError(str(error)) from None
-    address = options.device or config.last_device
-    if not address:
+    where = radio(options.transport, options.adapter)
+    # Over a transport with no --device: the first FTMS treadmill heard on it.
+    address = options.device or ("" if where.transport else config.last_device)
+    if not address and where.uses_bluez:
         raise UsageError(
             "no treadmill given: use --device ADDRESS (see `treadctl scan`) or --simulate"
         )
-    from treadctl.ble.client import FtmsClient
-
-    return FtmsClient(address), None
+    check_radio(where)
+    return make_client(address or "", where, quirks, config.devices), None
 
 
 def attach_sinks(wired: Wired) -> None:
