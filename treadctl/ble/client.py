@@ -40,7 +40,7 @@ from treadctl.ble.errors import (
     is_permanent,
     translate,
 )
-from treadctl.ble.quirks import DeviceQuirks, combine, detect
+from treadctl.ble.quirks import DeviceQuirks, Resolved, resolve
 from treadctl.ble.ranges import limits_from_ranges
 from treadctl.ble.scan import FoundMachine, is_ftms, to_found
 from treadctl.errors import BluetoothUnavailable, DeviceNotFound, TreadctlError
@@ -309,7 +309,9 @@ class FtmsClient:
             )
         dis = await self._read_device_information(client)
         self.record.device_information = dis
-        quirks, source, settings_key, settings = self._resolve(client.address, name, dis)
+        resolved = self._resolve(client.address, name, dis)
+        quirks, source = resolved.quirks, resolved.source
+        settings_key, settings = resolved.settings_key, resolved.settings
         self._quirks = quirks
 
         features = await self._read(client, FEATURE_UUID, decode_feature)
@@ -368,30 +370,17 @@ class FtmsClient:
             self._emit(TrainingStatusEvent(training))
         return self._info
 
-    def _resolve(
-        self, address: str, name: str, dis: DeviceInformation
-    ) -> tuple[DeviceQuirks, str, str, DeviceSettings | None]:
-        """The quirks for this device and where they came from; the config table that fits."""
-        from treadctl.device_config import settings_for
-
-        found = settings_for(self._device_settings, address, name)
-        if found is None and self._target and not looks_like_address(self._target):
-            found = settings_for(self._device_settings, self._target, None)
-        key, settings = found if found is not None else ("", None)
-        if self._given_quirks is not None:
-            quirks, source = self._given_quirks, self._quirks_source
-        elif settings is not None and settings.quirks is not None:
-            quirks, source = combine(settings.quirks), f'config [devices."{key}"]'
-        else:
-            quirks, source = detect(name, dis.manufacturer, dis.model)
-        if settings is not None and settings.response_timeout_s is not None:
-            quirks = replace(quirks, response_timeout_s=settings.response_timeout_s)
-            source = "; ".join(
-                s for s in (source, f'response timeout from config [devices."{key}"]') if s
-            )
-        if not quirks.names():
-            source = ""
-        return quirks, source, key, settings
+    def _resolve(self, address: str, name: str, dis: DeviceInformation) -> Resolved:
+        return resolve(
+            address,
+            name,
+            dis.manufacturer,
+            dis.model,
+            given=self._given_quirks,
+            given_source=self._quirks_source,
+            device_settings=self._device_settings,
+            target=self._target,
+        )
 
     async def _read_device_information(self, client: BleakClient) -> DeviceInformation:
         """The Device Information strings (0x180A); a device without the service has none.

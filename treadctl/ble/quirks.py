@@ -7,8 +7,12 @@ known-device table (:mod:`treadctl.ble.known_devices`) only where a source docum
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from treadctl.device_config import DeviceSettings
 
 DEFAULT_RESPONSE_TIMEOUT_S = 2.0
 
@@ -101,3 +105,47 @@ def detect(
     quirks = combine(q for entry in entries for q in entry.quirks)
     devices = "; ".join(f"{entry.device} ({entry.source})" for entry in entries)
     return quirks, f"known-device table: {devices}"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The quirks for one device, where they came from, and its ``[devices]`` table if any."""
+
+    quirks: DeviceQuirks
+    source: str  # "" when no quirk is on
+    settings_key: str = ""
+    settings: DeviceSettings | None = None
+
+
+def resolve(
+    address: str | None,
+    name: str | None,
+    manufacturer: str | None = None,
+    model: str | None = None,
+    *,
+    given: DeviceQuirks | None = None,
+    given_source: str = "--quirks",
+    device_settings: Mapping[str, DeviceSettings] | None = None,
+    target: str = "",
+) -> Resolved:
+    """The most specific source wins: ``given`` (``--quirks``), then the ``[devices."KEY"]``
+    table that fits (address, then name pattern; ``target`` is the name the user dialled), then
+    the known-device table (name, Device Information). A table's ``response_timeout_s`` applies
+    on top of whichever won."""
+    from treadctl.device_config import settings_for
+
+    devices = device_settings or {}
+    found = settings_for(devices, address, name)
+    if found is None and target:
+        found = settings_for(devices, target, target)
+    key, settings = found if found is not None else ("", None)
+    if given is not None:
+        quirks, source = given, given_source
+    elif settings is not None and settings.quirks is not None:
+        quirks, source = combine(settings.quirks), f'config [devices."{key}"]'
+    else:
+        quirks, source = detect(name, manufacturer, model)
+    if settings is not None and settings.response_timeout_s is not None:
+        quirks = replace(quirks, response_timeout_s=settings.response_timeout_s)
+        source = "; ".join(s for s in (source, f'config [devices."{key}"]') if s)
+    return Resolved(quirks, source if quirks.names() else "", key, settings)
