@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -105,7 +106,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.json:
         rows = []
         for m in found:
-            row = m.to_json()
+            row: dict[str, Any] = m.to_json()
             row["label"] = labels[m.address]
             row["quirks"] = list(quirks[m.address].quirks.names())
             row["quirk_source"] = quirks[m.address].source
@@ -130,12 +131,12 @@ def _main(args: argparse.Namespace) -> int:
     print(header + (f"{'TYPE':<{type_width}}  QUIRKS" if with_quirks else "TYPE"))
     for m in found:
         signal = f"{m.rssi_dbm} dBm" if m.rssi_dbm is not None else "?"
-        row = f"{labels[m.address]:<{name_width}}  {m.address:<{address_width}}  {signal:>8}  "
+        line = f"{labels[m.address]:<{name_width}}  {m.address:<{address_width}}  {signal:>8}  "
         if with_quirks:
             names = ", ".join(quirks[m.address].quirks.names()) or "-"
-            row += f"{m.type_label:<{type_width}}  {names}"
+            line += f"{m.type_label:<{type_width}}  {names}"
         else:
-            row += m.type_label
-        print(row)
+            line += m.type_label
+        print(line)
     print(f"\nNext: treadctl probe {found[0].address}", file=sys.stderr)
     return 0

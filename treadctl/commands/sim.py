@@ -48,6 +48,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration", type=float, default=None, metavar="SECONDS", help="stop after this long"
     )
+    parser.add_argument(
+        "--show-commands",
+        action="store_true",
+        help="print every Control Point procedure the treadmill executes, with its result",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     import asyncio
 
-    from simulators.serve import serve
+    from simulators.serve import TransportUnavailable, serve
 
     try:
         asyncio.run(
@@ -95,8 +100,11 @@ def run(args: argparse.Namespace) -> int:
                 name=args.name,
                 address=args.address,
                 duration_s=args.duration,
+                show_commands=args.show_commands,
             )
         )
+    except TransportUnavailable as error:
+        raise UsageError(str(error)) from None
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot open transport {args.transport!r}: {error}") from None
     return 0
