@@ -137,6 +137,13 @@ PERSONALITIES: dict[str, SimConfig] = {
         ),
         replace(
             _SPEC,
+            name="very-slow-response",
+            description="Control Point indications arrive 2.5 s after each write (past the "
+            "default 2 s deadline: needs the slow-response quirk)",
+            response_delay_s=2.5,
+        ),
+        replace(
+            _SPEC,
             name="fast-data",
             description="Treadmill Data every 0.48 s (walking pad)",
             data_interval_s=0.48,

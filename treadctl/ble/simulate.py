@@ -7,7 +7,7 @@ personality needs are the ones a user would configure for the real device it imi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from treadctl.ble.client import FtmsClient
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from simulators.bleak_backend import SimAir
     from simulators.faults import Fault
     from simulators.treadmill import SimulatedTreadmill
+    from treadctl.device_config import DeviceSettings
 
 SIM_ADDRESS = "SIM-TREADMILL-1"
 SIM_NAME = "treadctl sim"
@@ -31,6 +32,13 @@ PERSONALITY_QUIRKS: dict[str, str] = {
 
 def quirks_for_personality(personality: str) -> DeviceQuirks:
     return PRESETS[PERSONALITY_QUIRKS.get(personality, "spec")]
+
+
+def _personality_quirks(personality: str) -> DeviceQuirks | None:
+    """The preset a personality's real counterpart needs; None: let the configuration and the
+    known-device table decide, as for a real device (``very-slow-response`` needs the user)."""
+    preset = PERSONALITY_QUIRKS.get(personality)
+    return PRESETS[preset] if preset is not None else None
 
 
 def add_simulated_treadmill(
@@ -64,11 +72,14 @@ def simulated_link(
     sim_air: SimAir | None = None,
     att_mtu: int | None = None,
     connect_attempts: int = 3,
+    device_settings: Mapping[str, DeviceSettings] | None = None,
 ) -> tuple[FtmsClient, SimulatedTreadmill]:
     """A simulated treadmill on the air and an ``FtmsClient`` for it (not yet connected).
 
     ``personality`` and ``faults`` use the simulator's names (``treadctl sim --help``); the
-    client gets the quirks that personality calls for unless ``quirks`` is given.
+    client gets the quirks that personality calls for unless ``quirks`` is given; for the
+    other personalities ``device_settings`` (the ``[devices]`` tables) and the known-device
+    table decide, as for a real treadmill.
     """
     from simulators.bleak_backend import SimBleakClient, SimBleakScanner
 
@@ -80,9 +91,12 @@ def simulated_link(
         backend_kwargs["sim_air"] = sim_air
     if att_mtu is not None:
         backend_kwargs["att_mtu"] = att_mtu
+    given = quirks if quirks is not None else _personality_quirks(personality)
     client = FtmsClient(
         address,
-        quirks if quirks is not None else quirks_for_personality(personality),
+        given,
+        quirks_source="--quirks" if quirks is not None else f"simulator personality {personality}",
+        device_settings=device_settings,
         client_backend=SimBleakClient,
         scanner_backend=SimBleakScanner,
         backend_kwargs=backend_kwargs,

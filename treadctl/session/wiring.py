@@ -131,7 +131,12 @@ def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
                 "`treadctl sim` and use --transport instead of --simulate"
             )
         try:
-            return simulated_link(options.personality, list(options.faults), quirks=quirks)
+            return simulated_link(
+                options.personality,
+                list(options.faults),
+                quirks=quirks,
+                device_settings=config.devices,
+            )
         except (FaultSpecError, UnknownPersonality, ValueError) as error:
             raise UsageError(str(error)) from None
     where = radio(options.transport, options.adapter)
