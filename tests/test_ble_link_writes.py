@@ -126,7 +126,11 @@ def test_control_preamble_writes_are_the_clients_own(air: SimAir) -> None:
         ops = [(w.op, w.result) for w in writes.own]
         assert ops == [("request_control", "success"), ("start", "operation_failed")]
         assert all("control-preamble" in w.why for w in writes.own)
-        assert executed(treadmill)[-3:] == ["request control", "start", "set target speed 3.00 km/h"]
+        assert executed(treadmill)[-3:] == [
+            "request control",
+            "start",
+            "set target speed 3.00 km/h",
+        ]
         await client.disconnect()
 
     run_virtual(scenario())

@@ -20,7 +20,7 @@ import pytest
 
 pytest.importorskip("bumble", reason="the TCP virtual link needs bumble (pip install '.[sim]')")
 
-from treadctl.session.audit import read_audit  # noqa: E402
+from treadctl.session.audit import read_audit
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM_ADDRESS = "F0:F0:F0:F0:F0:01"

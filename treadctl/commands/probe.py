@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 
 def _main(args: argparse.Namespace) -> int:
-    from treadctl.ble.links import close_radio, make_client, parse_quirks, radio
+    from treadctl.ble.links import check_radio, close_radio, make_client, parse_quirks, radio
     from treadctl.ble.probe import ProbeReport, probe, render_text
     from treadctl.clock import run
     from treadctl.config import config_from_args
@@ -71,6 +71,7 @@ def _main(args: argparse.Namespace) -> int:
         if not args.device and where.uses_bluez:
             raise UsageError("probe needs the treadmill's ADDRESS or NAME (see `treadctl scan`)")
         devices = config_from_args(args).config.devices
+        check_radio(where)  # no Bluetooth: one line, before any file is written
         client = make_client(args.device or "", where, quirks, devices)
     audit_path = Path(args.audit) if args.audit else _default_audit_path(args.device or "probe")
     audit = _AuditFile(audit_path)
