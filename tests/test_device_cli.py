@@ -308,3 +308,42 @@ def test_sim_on_a_missing_usb_dongle_is_one_line() -> None:
     [line] = run.stderr.strip().splitlines()
     assert line.startswith("treadctl: cannot open transport 'usb:0'")
     assert "Traceback" not in run.stderr
+
+
+# --- Device Information in the history and the FIT file -------------------------------------
+
+
+def test_device_information_reaches_the_history_and_the_fit_device_info(
+    profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    import fitdecode
+
+    from treadctl.history import db
+    from treadctl.history.device_info import load
+    from treadctl.history.export import export_session
+
+    assert run_fast(profile, tmp_path / "audit.jsonl") == 0
+    conn = db.connect()
+    session_id = db.latest_session_id(conn)
+    assert session_id is not None
+    assert load(conn, session_id) == {
+        "manufacturer": "treadctl",
+        "model": "SIM-1",
+        "serial_number": "SIM-0001",
+        "hardware_revision": "1.0",
+        "firmware_revision": "1.0.0",
+    }
+    data = export_session(conn, session_id, "fit")
+    conn.close()
+    infos = []
+    with fitdecode.FitReader(io.BytesIO(data)) as reader:
+        for frame in reader:
+            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "device_info":
+                infos.append({f.name: f.value for f in frame.fields})
+    [info] = infos
+    assert info["product_name"] == "SIM-1" and info["device_index"] == 1
+    assert info["descriptor"] == "treadctl, firmware 1.0.0, hardware 1.0, serial SIM-0001"
+    assert info["source_type"] == "bluetooth_low_energy"
+    capsys.readouterr()

@@ -194,6 +194,11 @@ def _attach_recorder(wired: Wired) -> None:
         log.warning("history recording is off for this session: %s", error)
         return
     wired.closers.append(recorder.close)
+    from treadctl.history.device_info import attach_device_info
+
+    wired.closers.append(
+        attach_device_info(wired.bus, wired.link, lambda: getattr(recorder, "session_id", None))
+    )
 
 
 def _attach_mqtt(wired: Wired) -> None:
