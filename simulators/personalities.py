@@ -138,9 +138,9 @@ PERSONALITIES: dict[str, SimConfig] = {
         replace(
             _SPEC,
             name="very-slow-response",
-            description="Control Point indications arrive 2.5 s after each write (past the "
+            description="Control Point indications arrive 2.2 s after each write (past the "
             "default 2 s deadline: needs the slow-response quirk)",
-            response_delay_s=2.5,
+            response_delay_s=2.2,
         ),
         replace(
             _SPEC,

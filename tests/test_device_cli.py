@@ -57,21 +57,21 @@ def run_fast(profile: Path, audit: Path, *extra: str) -> int:
 def test_a_slow_treadmill_fails_without_the_quirk_and_completes_with_it(
     profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Start answered after 2.5 s: exit 3 at once; with slow-response the run completes."""
+    """Answers after 2.2 s (past the 2 s deadline): exit 3 at once; slow-response completes."""
     audit = tmp_path / "audit.jsonl"
-    assert run_fast(profile, audit, "--sim-personality", "very-slow-response") == 3
+    slow = ["--sim-personality", "very-slow-response"]
+    assert run_fast(profile, audit, *slow, "--quirks", "spec") == 3
     events = read_audit(audit)
     assert float(str(events[-1]["t"])) < 10
-    assert (
-        run_fast(
-            profile, audit, "--sim-personality", "very-slow-response", "--quirks", "slow-response"
-        )
-        == 0
-    )
+    assert run_fast(profile, audit, *slow, "--quirks", "slow-response") == 0
     events = read_audit(audit)
     assert events[-1]["status"] == "completed"
-    [link] = [e for e in events if e["kind"] == "link"][:1]
+    link = next(e for e in events if e["kind"] == "link")
     assert "response_timeout_s=5 (from --quirks)" in str(link["reason"])
+    # The simulated device's real counterpart is known to need it: applied by default.
+    assert run_fast(profile, audit, *slow) == 0
+    link = next(e for e in read_audit(audit) if e["kind"] == "link")
+    assert "(from simulator personality very-slow-response)" in str(link["reason"])
     capsys.readouterr()
 
 

@@ -169,8 +169,9 @@ class FtmsClient:
     """A connected (or connectable) FTMS treadmill; implements ``treadctl.link.TreadmillLink``.
 
     ``quirks`` given (``--quirks``): used as they are. None: the ``[devices."KEY"]`` table of
-    ``device_settings`` that fits the device decides, else the known-device table (matched on
-    the advertised name and the Device Information strings), else the spec behaviour.
+    ``device_settings`` that fits the device decides, else ``default_quirks`` (the simulator's
+    personality), else the known-device table (matched on the advertised name and the Device
+    Information strings), else the spec behaviour.
     ``client_backend`` / ``scanner_backend`` go straight to bleak's ``backend=`` (the simulator,
     a bumble transport). An empty ``address_or_name`` means the first FTMS treadmill heard.
     """
@@ -191,10 +192,14 @@ class FtmsClient:
         scan_before_connect: bool = True,
         device_settings: Mapping[str, DeviceSettings] | None = None,
         quirks_source: str = "--quirks",
+        default_quirks: DeviceQuirks | None = None,
+        default_quirks_source: str = "",
     ) -> None:
         self._target = address_or_name
         self._given_quirks = quirks
         self._quirks_source = quirks_source
+        self._default_quirks = default_quirks
+        self._default_quirks_source = default_quirks_source
         self._device_settings = dict(device_settings or {})
         self._quirks = quirks or DeviceQuirks()
         self._client_backend = client_backend
@@ -380,6 +385,8 @@ class FtmsClient:
             given_source=self._quirks_source,
             device_settings=self._device_settings,
             target=self._target,
+            fallback=self._default_quirks,
+            fallback_source=self._default_quirks_source,
         )
 
     async def _read_device_information(self, client: BleakClient) -> DeviceInformation:

@@ -127,11 +127,14 @@ def resolve(
     given_source: str = "--quirks",
     device_settings: Mapping[str, DeviceSettings] | None = None,
     target: str = "",
+    fallback: DeviceQuirks | None = None,
+    fallback_source: str = "",
 ) -> Resolved:
     """The most specific source wins: ``given`` (``--quirks``), then the ``[devices."KEY"]``
     table that fits (address, then name pattern; ``target`` is the name the user dialled), then
-    the known-device table (name, Device Information). A table's ``response_timeout_s`` applies
-    on top of whichever won."""
+    ``fallback`` (what a simulator personality's real counterpart needs), then the known-device
+    table (name, Device Information). A table's ``response_timeout_s`` applies on top of
+    whichever won."""
     from treadctl.device_config import settings_for
 
     devices = device_settings or {}
@@ -143,6 +146,8 @@ def resolve(
         quirks, source = given, given_source
     elif settings is not None and settings.quirks is not None:
         quirks, source = combine(settings.quirks), f'config [devices."{key}"]'
+    elif fallback is not None:
+        quirks, source = fallback, fallback_source
     else:
         quirks, source = detect(name, manufacturer, model)
     if settings is not None and settings.response_timeout_s is not None:

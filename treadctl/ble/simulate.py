@@ -27,6 +27,7 @@ PERSONALITY_QUIRKS: dict[str, str] = {
     "needs-start-before-speed": "start-before-speed",
     "mph-range": "mph-range",
     "slow-response": "slow-response",
+    "very-slow-response": "slow-response",
 }
 
 
@@ -35,8 +36,7 @@ def quirks_for_personality(personality: str) -> DeviceQuirks:
 
 
 def _personality_quirks(personality: str) -> DeviceQuirks | None:
-    """The preset a personality's real counterpart needs; None: let the configuration and the
-    known-device table decide, as for a real device (``very-slow-response`` needs the user)."""
+    """The preset a personality's real counterpart needs (None: the spec behaviour)."""
     preset = PERSONALITY_QUIRKS.get(personality)
     return PRESETS[preset] if preset is not None else None
 
@@ -77,9 +77,9 @@ def simulated_link(
     """A simulated treadmill on the air and an ``FtmsClient`` for it (not yet connected).
 
     ``personality`` and ``faults`` use the simulator's names (``treadctl sim --help``); the
-    client gets the quirks that personality calls for unless ``quirks`` is given; for the
-    other personalities ``device_settings`` (the ``[devices]`` tables) and the known-device
-    table decide, as for a real treadmill.
+    client gets the quirks that personality calls for unless ``quirks`` (``--quirks``) or a
+    ``device_settings`` table (``[devices]``) says otherwise, as for a real treadmill whose
+    quirks are known.
     """
     from simulators.bleak_backend import SimBleakClient, SimBleakScanner
 
@@ -91,12 +91,12 @@ def simulated_link(
         backend_kwargs["sim_air"] = sim_air
     if att_mtu is not None:
         backend_kwargs["att_mtu"] = att_mtu
-    given = quirks if quirks is not None else _personality_quirks(personality)
     client = FtmsClient(
         address,
-        given,
-        quirks_source="--quirks" if quirks is not None else f"simulator personality {personality}",
+        quirks,
         device_settings=device_settings,
+        default_quirks=_personality_quirks(personality),
+        default_quirks_source=f"simulator personality {personality}",
         client_backend=SimBleakClient,
         scanner_backend=SimBleakScanner,
         backend_kwargs=backend_kwargs,
