@@ -209,6 +209,8 @@ def test_probe_reports_device_information_and_audits_its_writes(
     lines = [json.loads(line) for line in audit.read_text().splitlines()]
     logged = [r for r in lines if r["kind"] == "control_point_write"]
     assert len(logged) == 2 and {r["result"] for r in logged} == {"success"}
+    assert "probe: ask for control" in logged[0]["why"]  # in the order written
+    assert "request-control-twice" in logged[1]["why"]
     assert report["audit_log"] == str(audit)
 
 

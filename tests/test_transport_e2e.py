@@ -197,3 +197,48 @@ def test_no_treadmill_on_the_transport_is_one_line(tmp_path: Path) -> None:
     assert run.returncode == 2
     [line] = run.stderr.strip().splitlines()
     assert line.startswith("treadctl: cannot open the bumble transport 'tcp-client:127.0.0.1:")
+
+
+def test_scan_and_probe_over_the_transport_match_device_information(tmp_path: Path) -> None:
+    """A simulator that names itself a FITSHOW FS-BT-T4 in its Device Information: over real
+    GATT, probe reads it and the known-device table applies mph-range from the model string."""
+    server = Sim(free_port(), "--manufacturer", "FITSHOW", "--model", "FS-BT-T4")
+    try:
+        server.wait_ready()
+        transport = server.transport.replace("tcp-server", "tcp-client")
+        scan = subprocess.run(
+            treadctl("scan", "--transport", transport, "--timeout", "1", "--json"),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert scan.returncode == 0, scan.stderr
+        [machine] = json.loads(scan.stdout)
+        assert machine["address"] == SIM_ADDRESS and machine["machine_types"] == ["treadmill"]
+        audit = tmp_path / "probe.jsonl"
+        probe = subprocess.run(
+            treadctl(
+                "probe", "--transport", transport, "--json", "--listen", "1", "--audit", str(audit)
+            ),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert probe.returncode == 0, probe.stderr
+        report = json.loads(probe.stdout)
+        assert report["device_information"]["manufacturer"] == "FITSHOW"
+        assert report["device_information"]["model"] == "FS-BT-T4"
+        assert report["quirks"] == ["range_in_mph"]
+        assert "known-device table: FITSHOW FS-BT-T4" in report["quirk_source"]
+        assert [w["result"] for w in report["control_point_writes"]] == ["success"]
+        logged = [json.loads(line) for line in audit.read_text().splitlines()]
+        assert [r["op"] for r in logged if r["kind"] == "control_point_write"] == [
+            "request_control"
+        ]
+    finally:
+        lines = server.stop()
+    assert [line for line in lines if line.startswith("command ")] == [
+        "command client-1: request control -> success"
+    ]

@@ -188,7 +188,10 @@ async def probe(
         if isinstance(event, LinkWrite):  # the client's own writes (the twice quirk)
             write = ProbeWrite(now_s(), event.op, event.why, event.result)
             report.writes.append(write)
-            note(write.to_json())
+            if deferred is not None:  # during our own write: logged after it, in write order
+                deferred.append(write.to_json())
+            else:
+                note(write.to_json())
         elif isinstance(event, LinkEvent):
             note(
                 {
@@ -200,6 +203,20 @@ async def probe(
             )
         elif isinstance(event, StatusEvent):
             note({"t": round(now_s(), 3), "kind": "status", "status": event.status.to_json()})
+
+    deferred: list[dict[str, Any]] | None = None
+
+    def flushing_note(record: dict[str, Any]) -> None:
+        nonlocal deferred
+        note(record)
+        if record.get("kind") == "control_point_write" and deferred is not None:
+            held, deferred = deferred, None
+            for item in held:
+                note(item)
+
+    def hold() -> None:
+        nonlocal deferred
+        deferred = []
 
     unsubscribe = client.add_listener(on_event)
     try:
@@ -222,7 +239,7 @@ async def probe(
             report.limits = asdict(info.limits)
             if info.features is not None:
                 report.decoded["features"] = info.features.to_json()
-            await _request_control(client, report, now_s, note)
+            await _request_control(client, report, now_s, flushing_note, hold)
             await _wait_for_record(events, listen_s)
             await client.disconnect()
         _fill_from_record(report, client)
@@ -244,10 +261,16 @@ async def probe(
 
 
 async def _request_control(
-    client: FtmsClient, report: ProbeReport, now_s: Callable[[], float], note: AuditSink
+    client: FtmsClient,
+    report: ProbeReport,
+    now_s: Callable[[], float],
+    note: AuditSink,
+    hold: Callable[[], None],
 ) -> None:
-    """Request Control; once more after a moment if refused (some devices need two)."""
+    """Request Control; once more after a moment if refused (some devices need two).
+    ``hold`` makes the client's own writes during ours wait until ours is noted."""
     for attempt in (1, 2):
+        hold()
         why = "probe: ask for control" if attempt == 1 else "probe: ask again after a refusal"
         sent_s = now_s()
         result = "success"
