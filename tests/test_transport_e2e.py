@@ -182,7 +182,8 @@ def test_a_whole_session_across_two_processes(sim: Sim, tmp_path: Path) -> None:
     assert logged == executed, json.dumps({"logged": logged, "executed": executed})
 
 
-def test_no_treadmill_on_the_transport_is_one_line(tmp_path: Path) -> None:
+def test_no_treadmill_on_the_transport_is_one_line(tmp_path: Path, isolated_home: Path) -> None:
+    """Checked before the session starts: no audit log, no screen."""
     profile = tmp_path / "walk.toml"
     profile.write_text(PROFILE, encoding="utf-8")
     run = subprocess.run(
@@ -197,6 +198,7 @@ def test_no_treadmill_on_the_transport_is_one_line(tmp_path: Path) -> None:
     assert run.returncode == 2
     [line] = run.stderr.strip().splitlines()
     assert line.startswith("treadctl: cannot open the bumble transport 'tcp-client:127.0.0.1:")
+    assert not list(isolated_home.rglob("audit.jsonl"))
 
 
 def test_scan_and_probe_over_the_transport_match_device_information(tmp_path: Path) -> None:

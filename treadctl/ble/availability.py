@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from treadctl.ble.errors import unavailable
 from treadctl.errors import BluetoothUnavailable
@@ -23,11 +25,23 @@ def check_bluez(adapter: str | None = None, timeout_s: float = CHECK_TIMEOUT_S) 
     """Raise ``BluetoothUnavailable`` unless BlueZ (and ``adapter``, if given) answers."""
     if not sys.platform.startswith("linux"):
         return
+    _run_check(lambda: _check(adapter, timeout_s))
+
+
+def check_transport(spec: str) -> None:
+    """Raise ``BluetoothUnavailable`` unless the bumble transport ``spec`` can be opened."""
+    from treadctl.ble.bumble_host import probe_transport
+
+    _run_check(lambda: probe_transport(spec))
+
+
+def _run_check(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run an async check to the end from synchronous code, inside a running loop or not."""
     errors: list[BaseException] = []
 
     def check() -> None:
         try:
-            asyncio.run(_check(adapter, timeout_s))
+            asyncio.run(make())
         except BaseException as error:  # handed to the calling thread
             errors.append(error)
 

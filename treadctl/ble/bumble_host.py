@@ -117,6 +117,24 @@ async def host_for(spec: str) -> BumbleHost:
         return host
 
 
+async def probe_transport(spec: str) -> None:
+    """Open and close ``spec`` once (no host on it): BluetoothUnavailable if it cannot be opened.
+
+    A session checks this before its screen opens, as it checks BlueZ; the link opens the
+    transport again when it connects.
+    """
+    from bumble.transport import open_transport
+
+    try:
+        async with asyncio.timeout(OPEN_TIMEOUT_S):
+            transport = await open_transport(spec)
+            await transport.close()
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        raise
+    except BaseException as error:
+        raise transport_error(spec, error) from error
+
+
 async def close_hosts() -> None:
     """Close every host this loop opened (the end of a command)."""
     loop_id = id(asyncio.get_running_loop())

@@ -84,11 +84,13 @@ def backend_options(where: Radio) -> dict[str, Any]:
 
 
 def check_radio(where: Radio) -> None:
-    """BluetoothUnavailable now rather than after a screen opened (BlueZ only: a bumble
-    transport is opened, and its errors reported, when the link connects)."""
-    if where.uses_bluez:
-        from treadctl.ble.availability import check_bluez
+    """BluetoothUnavailable now rather than after a screen opened: BlueZ (and the adapter)
+    answers, or the bumble transport opens."""
+    from treadctl.ble.availability import check_bluez, check_transport
 
+    if where.transport is not None:
+        check_transport(where.transport)
+    else:
         check_bluez(where.adapter)
 
 
