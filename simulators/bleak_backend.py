@@ -368,20 +368,22 @@ def _att_errors() -> Any:
 
 
 def _service_collection(server: FtmsGattServer, att_mtu: int) -> BleakGATTServiceCollection:
-    """The FTMS service as bleak describes it, with handles laid out like a real GATT table."""
+    """The server's services as bleak describes them, with handles laid out like a real GATT
+    table (each service starts on a round handle)."""
     services = BleakGATTServiceCollection()
-    service = BleakGATTService(None, 0x0010, ftms.FTMS_SERVICE_UUID)
-    services.add_service(service)
-    handle = service.handle
-    for spec in server.characteristics:
-        handle += 2  # declaration, then value
-        char = BleakGATTCharacteristic(
-            spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
-        )
-        services.add_characteristic(char)
-        if spec.has_cccd:
-            handle += 1
-            services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
+    for index, (service_uuid, specs) in enumerate(server.services):
+        service = BleakGATTService(None, 0x0010 + 0x0020 * index, service_uuid)
+        services.add_service(service)
+        handle = service.handle
+        for spec in specs:
+            handle += 2  # declaration, then value
+            char = BleakGATTCharacteristic(
+                spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
+            )
+            services.add_characteristic(char)
+            if spec.has_cccd:
+                handle += 1
+                services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
     return services
 
 

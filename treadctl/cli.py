@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "profile",
     "scan",
     "probe",
+    "devices",
     "sim",
     "history",
     "export",

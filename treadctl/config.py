@@ -14,6 +14,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from treadctl.device_config import DeviceSettings
 from treadctl.errors import ConfigError
 from treadctl.mqtt.config import MqttConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message
@@ -103,6 +104,7 @@ class Config(BaseModel):
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     zones: ZonesConfig = Field(default_factory=ZonesConfig)
     last_device: str | None = None  # address of the treadmill used last
+    devices: dict[str, DeviceSettings] = Field(default_factory=dict)  # [devices."ADDRESS"]
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,19 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         help="inject a simulator fault (repeatable), e.g. safety-key@300",
     )
     parser.add_argument("--audit", metavar="FILE", help="write the audit log (JSON lines) here")
+    parser.add_argument(
+        "--quirks",
+        metavar="LIST",
+        help="device quirks to apply, comma-separated (see `treadctl devices`); replaces the "
+        "config's and the known-device table's",
+    )
+    parser.add_argument(
+        "--transport",
+        metavar="SPEC",
+        help="reach the treadmill through a bumble transport instead of BlueZ, e.g. "
+        "tcp-client:127.0.0.1:9100 (`treadctl sim` in another terminal) or usb:0",
+    )
+    parser.add_argument("--adapter", metavar="NAME", help="BlueZ adapter to use (hci0, hci1, ...)")
     parser.add_argument("--no-speech", action="store_true", help="no spoken cues in the UI")
     parser.set_defaults(func=_main)
 
@@ -75,6 +88,9 @@ def _main(args: argparse.Namespace) -> int:
         audit=Path(args.audit) if args.audit else None,
         config=Path(args.config) if getattr(args, "config", None) else None,
         speech=not args.no_speech,
+        quirks=args.quirks,
+        transport=args.transport,
+        adapter=args.adapter,
     )
     return run_session(options)
 

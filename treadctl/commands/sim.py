@@ -8,6 +8,12 @@ import sys
 
 DEFAULT_TRANSPORT = "tcp-server:127.0.0.1:9100"
 DEFAULT_ADDRESS = "F0:F0:F0:F0:F0:01"
+DEVICE_INFORMATION_FLAGS = (
+    ("--manufacturer", "manufacturer"),
+    ("--model", "model"),
+    ("--firmware", "firmware_revision"),
+    ("--serial", "serial_number"),
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -48,6 +54,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration", type=float, default=None, metavar="SECONDS", help="stop after this long"
     )
+    for flag, field in DEVICE_INFORMATION_FLAGS:
+        parser.add_argument(
+            flag,
+            dest=field,
+            metavar="TEXT",
+            help=f"Device Information {field.replace('_', ' ')} to serve (default: the "
+            "personality's)",
+        )
+    parser.add_argument(
+        "--show-commands",
+        action="store_true",
+        help="print every Control Point procedure the treadmill executes, with its result",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +91,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = personality(args.personality)
         faults = [parse_fault(spec) for spec in args.fault]
+        overrides = {
+            field: getattr(args, field)
+            for _flag, field in DEVICE_INFORMATION_FLAGS
+            if getattr(args, field, None) is not None
+        }
+        if overrides:
+            from dataclasses import replace
+
+            config = replace(config, device_information=True, **overrides)
     except (UnknownPersonality, FaultSpecError) as error:
         raise UsageError(str(error)) from None
     if args.duration is not None and args.duration <= 0:
@@ -84,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     import asyncio
 
-    from simulators.serve import serve
+    from simulators.serve import TransportUnavailable, serve
 
     try:
         asyncio.run(
@@ -95,8 +123,11 @@ def run(args: argparse.Namespace) -> int:
                 name=args.name,
                 address=args.address,
                 duration_s=args.duration,
+                show_commands=args.show_commands,
             )
         )
+    except TransportUnavailable as error:
+        raise UsageError(str(error)) from None
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot open transport {args.transport!r}: {error}") from None
     return 0

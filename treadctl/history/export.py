@@ -28,9 +28,10 @@ def export_session(conn: sqlite3.Connection, session_id: int, fmt: Format) -> by
         from treadctl.history.tcx import encode_tcx
 
         return encode_tcx(session, totals, samples).encode("utf-8")
+    from treadctl.history.device_info import load
     from treadctl.history.fit import encode_activity
 
-    return encode_activity(session, totals, samples)
+    return encode_activity(session, totals, samples, load(conn, session_id))
 
 
 def default_file_name(conn: sqlite3.Connection, session_id: int, fmt: Format) -> str:

@@ -54,6 +54,9 @@ class RunOptions:
     audit: Path | None = None
     config: Path | None = None
     speech: bool = True
+    quirks: str | None = None  # --quirks LIST (presets), replacing config and known-device table
+    transport: str | None = None  # --transport SPEC: a bumble HCI transport instead of BlueZ
+    adapter: str | None = None  # --adapter NAME: the BlueZ adapter (hci0, hci1, ...)
 
 
 @dataclass
@@ -121,23 +124,39 @@ def prepare(options: RunOptions) -> Wired:
 
 
 def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
+    """The link for this run. Every way it can fail before connecting fails here, exit 2, before
+    any screen opens: bad quirks or transport, no treadmill given, no Bluetooth (BlueZ)."""
+    from treadctl.ble.links import check_radio, make_client, parse_quirks, radio
+
+    quirks = parse_quirks(options.quirks)
     if options.simulate:
         from simulators.faults import FaultSpecError
         from simulators.personalities import UnknownPersonality
         from treadctl.ble.simulate import simulated_link
 
+        if options.transport or options.adapter:
+            raise UsageError(
+                "--simulate runs the simulator inside treadctl; for one over a transport run "
+                "`treadctl sim` and use --transport instead of --simulate"
+            )
         try:
-            return simulated_link(options.personality, list(options.faults))
+            return simulated_link(
+                options.personality,
+                list(options.faults),
+                quirks=quirks,
+                device_settings=config.devices,
+            )
         except (FaultSpecError, UnknownPersonality, ValueError) as error:
             raise UsageError(str(error)) from None
-    address = options.device or config.last_device
-    if not address:
+    where = radio(options.transport, options.adapter)
+    # Over a transport with no --device: the first FTMS treadmill heard on it.
+    address = options.device or ("" if where.transport else config.last_device)
+    if not address and where.uses_bluez:
         raise UsageError(
             "no treadmill given: use --device ADDRESS (see `treadctl scan`) or --simulate"
         )
-    from treadctl.ble.client import FtmsClient
-
-    return FtmsClient(address), None
+    check_radio(where)
+    return make_client(address or "", where, quirks, config.devices), None
 
 
 def attach_sinks(wired: Wired) -> None:
@@ -147,6 +166,7 @@ def attach_sinks(wired: Wired) -> None:
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
     wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
+    _attach_link_writes(wired)
     _attach_recorder(wired)
     _attach_mqtt(wired)
     if wired.options.headless:
@@ -161,6 +181,13 @@ def attach_sinks(wired: Wired) -> None:
         printer = HeadlessPrinter(on_closed=output_closed).attach(wired.bus)
         wired.closers.append(printer.close)
         printer.say(f"audit log: {audit_path}")
+
+
+def _attach_link_writes(wired: Wired) -> None:
+    """The client's own Control Point writes into the audit log (treadctl.ble.link_audit)."""
+    from treadctl.ble.link_audit import attach_link_writes
+
+    wired.closers.append(attach_link_writes(wired.link, wired.bus, wired.session.now))
 
 
 def _device_label(wired: Wired) -> str:
@@ -184,6 +211,11 @@ def _attach_recorder(wired: Wired) -> None:
         log.warning("history recording is off for this session: %s", error)
         return
     wired.closers.append(recorder.close)
+    from treadctl.history.device_info import attach_device_info
+
+    wired.closers.append(
+        attach_device_info(wired.bus, wired.link, lambda: getattr(recorder, "session_id", None))
+    )
 
 
 def _attach_mqtt(wired: Wired) -> None:
