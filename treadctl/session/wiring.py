@@ -166,7 +166,6 @@ def attach_sinks(wired: Wired) -> None:
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
     wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
-    _attach_link_writes(wired)
     _attach_recorder(wired)
     _attach_mqtt(wired)
     if wired.options.headless:
@@ -181,13 +180,6 @@ def attach_sinks(wired: Wired) -> None:
         printer = HeadlessPrinter(on_closed=output_closed).attach(wired.bus)
         wired.closers.append(printer.close)
         printer.say(f"audit log: {audit_path}")
-
-
-def _attach_link_writes(wired: Wired) -> None:
-    """The client's own Control Point writes into the audit log (treadctl.ble.link_audit)."""
-    from treadctl.ble.link_audit import attach_link_writes
-
-    wired.closers.append(attach_link_writes(wired.link, wired.bus, wired.session.now))
 
 
 def _device_label(wired: Wired) -> str:
