@@ -60,6 +60,10 @@ class SimPeripheral:
     def __post_init__(self) -> None:
         self.server = FtmsGattServer(self.treadmill)
 
+    @property
+    def accepts_connections(self) -> bool:
+        return self.treadmill.accepts_connections
+
     def advertisement(self) -> AdvertisementData:
         return AdvertisementData(
             local_name=self.name,
@@ -100,6 +104,13 @@ class SimAir:
         peripheral = SimPeripheral(treadmill, address, name, rssi_dbm)
         self._peripherals[address.upper()] = peripheral
         return peripheral
+
+    def add_peripheral(self, peripheral: Any) -> None:
+        """Put any other simulated peripheral on the air (``simulators.strap.StrapPeripheral``):
+        it has an ``address``, a ``name``, ``accepts_connections``, ``advertisement()`` and a
+        ``server`` with the GATT server's interface (and ``services`` when it has several)."""
+        self.remove(peripheral.address)
+        self._peripherals[peripheral.address.upper()] = peripheral
 
     def remove(self, address: str) -> None:
         peripheral = self._peripherals.pop(address.upper(), None)
@@ -152,7 +163,7 @@ class SimBleakScanner(BaseBleakScanner):
         await asyncio.sleep(ADVERTISING_INTERVAL_S / 10)
         while True:
             for peripheral in self._air.peripherals:
-                if not peripheral.treadmill.accepts_connections:
+                if not peripheral.accepts_connections:
                     continue
                 adv = peripheral.advertisement()
                 if not self.is_allowed_uuid(adv.service_uuids):
@@ -368,20 +379,24 @@ def _att_errors() -> Any:
 
 
 def _service_collection(server: FtmsGattServer, att_mtu: int) -> BleakGATTServiceCollection:
-    """The FTMS service as bleak describes it, with handles laid out like a real GATT table."""
+    """The FTMS service (or a server's own ``services``) as bleak describes it, with handles laid
+    out like a real GATT table."""
     services = BleakGATTServiceCollection()
-    service = BleakGATTService(None, 0x0010, ftms.FTMS_SERVICE_UUID)
-    services.add_service(service)
-    handle = service.handle
-    for spec in server.characteristics:
-        handle += 2  # declaration, then value
-        char = BleakGATTCharacteristic(
-            spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
-        )
-        services.add_characteristic(char)
-        if spec.has_cccd:
-            handle += 1
-            services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
+    groups = getattr(server, "services", None) or ((ftms.FTMS_SERVICE_UUID, server.characteristics),)
+    handle = 0
+    for service_uuid, characteristics in groups:
+        handle += 0x0010
+        service = BleakGATTService(None, handle, service_uuid)
+        services.add_service(service)
+        for spec in characteristics:
+            handle += 2  # declaration, then value
+            char = BleakGATTCharacteristic(
+                spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
+            )
+            services.add_characteristic(char)
+            if spec.has_cccd:
+                handle += 1
+                services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
     return services
 
 

@@ -117,7 +117,7 @@ def test_ceiling_holds_then_slows_then_stops_only_through_requests() -> None:
         _second(bus, clock, speed_kmh=3.5)
     kinds = [(r.kind, r.value) for r in controls.requests]
     assert kinds[0] == (RequestKind.SENSOR_LIMIT, 3.5)
-    limits = [v for k, v in kinds if k is RequestKind.SENSOR_LIMIT]
+    limits = [v for k, v in kinds if k is RequestKind.SENSOR_LIMIT and v is not None]
     assert limits == sorted(limits, reverse=True) and limits[:3] == [3.5, 3.2, 2.9]
     assert (RequestKind.STOP, None) in kinds
     assert {r.source for r in controls.requests} == {SOURCE_HR}

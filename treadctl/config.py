@@ -14,7 +14,9 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from treadctl.checkins.config import CheckinConfig
 from treadctl.errors import ConfigError
+from treadctl.hr.config import HeartRateConfig
 from treadctl.mqtt.config import MqttConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message
 
@@ -47,6 +49,13 @@ class SafetyConfig(BaseModel):
     turn_speed_kmh: float = Field(default=1.0, ge=0, le=ABSOLUTE_MAX_SPEED_KMH)
     turn_hold_s: float = Field(default=5.0, ge=0, le=120.0)
     confirm_turns: bool = False
+    # Heart rate (README "Heart rate"): a ceiling that only slows, then stops. None: no ceiling.
+    hr_ceiling_bpm: int | None = Field(default=None, ge=60, le=220)
+    hr_ceiling_margin_bpm: int = Field(default=10, ge=1, le=40)
+    hr_ceiling_stop_s: float = Field(default=30.0, gt=0, le=600)
+    hr_ceiling_hold_s: float = Field(default=20.0, gt=0, le=600)
+    hr_ceiling_step_kmh: float = Field(default=0.3, gt=0, le=2.0)
+    require_hr: bool = False  # an untrusted heart rate stops the belt instead of a banner
 
     @model_validator(mode="after")
     def _backward_is_stricter(self) -> Self:
@@ -95,6 +104,8 @@ class Config(BaseModel):
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     zones: ZonesConfig = Field(default_factory=ZonesConfig)
+    heart_rate: HeartRateConfig = Field(default_factory=HeartRateConfig)
+    checkins: CheckinConfig = Field(default_factory=CheckinConfig)
     last_device: str | None = None  # address of the treadmill used last
 
 

@@ -31,6 +31,7 @@ MET_FRACTION = 0.95
 class WeekGoal:
     profiles: tuple[str, ...]  # the profile of each of the week's sessions, in order
     backward_min: float  # backward minutes the week's sessions add up to
+    hr_ceiling_bpm: int | None = None  # the program's heart-rate ceiling for this week, if any
 
     @property
     def sessions(self) -> int:

@@ -81,6 +81,7 @@ class Profile(BaseModel):
     description: str = ""
     units: SpeedUnit = "kmh"
     notes: str | None = None
+    hr_ceiling_bpm: int | None = Field(default=None, ge=60, le=220)  # overrides [safety]
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")
