@@ -382,7 +382,9 @@ def _service_collection(server: FtmsGattServer, att_mtu: int) -> BleakGATTServic
     """The FTMS service (or a server's own ``services``) as bleak describes it, with handles laid
     out like a real GATT table."""
     services = BleakGATTServiceCollection()
-    groups = getattr(server, "services", None) or ((ftms.FTMS_SERVICE_UUID, server.characteristics),)
+    groups = getattr(server, "services", None) or (
+        (ftms.FTMS_SERVICE_UUID, server.characteristics),
+    )
     handle = 0
     for service_uuid, characteristics in groups:
         handle += 0x0010

@@ -19,6 +19,7 @@ Times count from the strap's first connection, which is the start of the session
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -52,7 +53,7 @@ class StrapSpecError(ValueError):
     """A ``--sim-hr`` schedule or ``--sim-hr-fault`` that cannot be understood."""
 
 
-# --- the schedule ----------------------------------------------------------------------------------
+# --- the schedule ---
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class HrSchedule:
         points = self.points
         if t_s <= points[0][0]:
             return points[0][1]
-        for (t0, b0), (t1, b1) in zip(points, points[1:], strict=False):
+        for (t0, b0), (t1, b1) in itertools.pairwise(points):
             if t_s <= t1:
                 fraction = (t_s - t0) / (t1 - t0) if t1 > t0 else 1.0
                 return round(b0 + (b1 - b0) * fraction)
@@ -102,7 +103,7 @@ def parse_schedule(text: str) -> HrSchedule:
     return HrSchedule(tuple(points))
 
 
-# --- faults ----------------------------------------------------------------------------------------
+# --- faults ---
 
 
 class StrapFaultKind(StrEnum):
@@ -154,7 +155,7 @@ def parse_strap_fault(spec: str) -> StrapFault:
     return StrapFault(kind, at_s, duration_s)
 
 
-# --- the strap ----------------------------------------------------------------------------------
+# --- the strap ---
 
 
 class SimulatedStrap:

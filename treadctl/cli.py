@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "progress",
     "config",
     "ftms",
+    "hr",
 )
 
 

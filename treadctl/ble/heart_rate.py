@@ -121,7 +121,7 @@ class HeartRateStrap:
 
         return unsubscribe
 
-    # --- one connection ------------------------------------------------------------------------
+    # --- one connection ---
 
     async def connect(self) -> StrapInfo:
         """Find, connect, read the location and battery, subscribe; one attempt."""
@@ -144,10 +144,12 @@ class HeartRateStrap:
                 raise NotAHeartRateStrap(
                     f"{info.name} ({info.address}) has no Heart Rate Service; is it a strap?"
                 )
-            info.location = await self._read(client, hrs.BODY_SENSOR_LOCATION_UUID,
-                                             hrs.decode_body_sensor_location)
-            info.battery_pct = await self._read(client, hrs.BATTERY_LEVEL_UUID,
-                                                hrs.decode_battery_level)
+            info.location = await self._read(
+                client, hrs.BODY_SENSOR_LOCATION_UUID, hrs.decode_body_sensor_location
+            )
+            info.battery_pct = await self._read(
+                client, hrs.BATTERY_LEVEL_UUID, hrs.decode_battery_level
+            )
             await client.start_notify(hrs.HEART_RATE_MEASUREMENT_UUID, self._on_measurement)
             if client.services.get_characteristic(hrs.BATTERY_LEVEL_UUID) is not None:
                 try:
@@ -172,11 +174,13 @@ class HeartRateStrap:
         from bleak import BleakScanner
 
         wanted = self.target.lower()
+        scanner_kwargs: dict[str, Any] = dict(self._backend_kwargs)
+        if self._scanner_backend is not None:
+            scanner_kwargs["backend"] = self._scanner_backend
         device = await BleakScanner.find_device_by_filter(
             lambda d, adv: wanted in {(adv.local_name or "").lower(), (d.name or "").lower()},
             timeout=self._scan_timeout_s,
-            backend=self._scanner_backend,
-            **self._backend_kwargs,
+            **scanner_kwargs,
         )
         if device is None:
             raise DeviceNotFound(
@@ -208,7 +212,7 @@ class HeartRateStrap:
             self._closing = False
         self._emit(StrapLinkChanged(False, "closed by treadctl"))
 
-    # --- kept connected -------------------------------------------------------------------------
+    # --- kept connected ---
 
     def start(self) -> asyncio.Task[None]:
         """Keep the strap connected in the background until ``close``."""
@@ -248,7 +252,7 @@ class HeartRateStrap:
             with contextlib.suppress(Exception):
                 await client.disconnect()
 
-    # --- callbacks ----------------------------------------------------------------------------------
+    # --- callbacks ---
 
     def _on_disconnect(self, client: BleakClient) -> None:
         if client is not self._client:
@@ -283,7 +287,7 @@ class HeartRateStrap:
                 log.exception("strap listener failed on %r", event)
 
 
-# --- scanning ----------------------------------------------------------------------------------
+# --- scanning ---
 
 
 @dataclass(frozen=True)
@@ -328,7 +332,7 @@ async def scan_straps(
     return sorted(found, key=lambda f: -(f.rssi_dbm if f.rssi_dbm is not None else -999))
 
 
-# --- probing -------------------------------------------------------------------------------------
+# --- probing ---
 
 
 async def probe_strap(strap: HeartRateStrap, listen_s: float = 5.0) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -100,7 +101,7 @@ def _zero_to_ten(text: str) -> int:
     return value
 
 
-def _heart_rate_options(args: argparse.Namespace) -> dict[str, object]:
+def _heart_rate_options(args: argparse.Namespace) -> dict[str, Any]:
     from treadctl.checkins.flow import CheckinAnswers
 
     return {

@@ -42,8 +42,10 @@ class HeartRateLines:
         changed = event.trust != self._trust
         due = self._last_line_s is None or event.t_s - self._last_line_s >= EVERY_S
         if self._trust is None and self._ceiling is not None and self._ceiling.bpm is not None:
-            self._print(event.t_s, f"heart-rate ceiling {self._ceiling.bpm} bpm "
-                                   f"(from {self._ceiling.source})")
+            self._print(
+                event.t_s,
+                f"heart-rate ceiling {self._ceiling.bpm} bpm (from {self._ceiling.source})",
+            )
         self._trust = event.trust
         if changed or due:
             self._last_line_s = event.t_s

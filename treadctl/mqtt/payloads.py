@@ -90,6 +90,7 @@ def telemetry_payload(view: SessionView) -> dict[str, Any]:
         "distance_m": round(view.distance_m, 1),
         "energy_kcal": round(view.energy_kcal, 1),
         "heart_rate_bpm": view.heart_rate_bpm,
+        **({"heart_rate_trust": view.heart_rate_trust} if view.heart_rate_trust else {}),
         "bout": _bout_number(view),
         "direction": None if view.direction is None else str(view.direction),
         "remaining_s": round(view.bout_remaining_s(view.t_s), 1),

@@ -201,9 +201,17 @@ def _attach_mqtt(wired: Wired) -> None:
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
         device_id = f"simulator-{socket.gethostname()}"
-    attachment = attach_mqtt(wired.bus, wired.session, wired.config.mqtt, device_id)
+    attachment = attach_mqtt(
+        wired.bus, wired.session, wired.config.mqtt, device_id, heart_rate=_hr_source(wired)
+    )
     if attachment is not None:
         wired.closers.append(attachment.close)
+
+
+def _hr_source(wired: Wired) -> bool:
+    """A heart-rate source exists: a strap, or the simulator's treadmill (it sends one)."""
+    plan = getattr(wired, "heart_rate", None)
+    return wired.options.simulate or getattr(plan, "strap", None) is not None
 
 
 async def run_wired(wired: Wired) -> SessionEnded:

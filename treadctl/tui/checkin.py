@@ -6,6 +6,8 @@ morning after. Separate from the session screen on purpose: the belt has stopped
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,7 +22,9 @@ class CheckinApp(App[dict[str, int | None]]):
     Label { margin: 1 0 0 0; }
     #error { color: $error; }
     """
-    BINDINGS = [Binding("escape", "skip", "skip")]
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("escape", "skip", "skip")
+    ]
 
     def __init__(self, title: str, questions: list[tuple[str, str]]) -> None:
         super().__init__()
