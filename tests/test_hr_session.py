@@ -95,9 +95,9 @@ def test_a_dry_run_shows_records_and_exports_heart_rate(
     fit_rates = []
     with fitdecode.FitReader(io.BytesIO(fit.read_bytes())) as reader:
         for frame in reader:
-            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record":
-                if frame.has_field("heart_rate") and frame.get_value("heart_rate") is not None:
-                    fit_rates.append(frame.get_value("heart_rate"))
+            is_record = isinstance(frame, fitdecode.FitDataMessage) and frame.name == "record"
+            if is_record and frame.get_value("heart_rate", fallback=None) is not None:
+                fit_rates.append(frame.get_value("heart_rate"))
     assert len(fit_rates) > 600 and max(fit_rates) == 150
 
 
