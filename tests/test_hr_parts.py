@@ -228,3 +228,18 @@ async def test_the_check_in_app_can_be_skipped() -> None:
     async with app.run_test() as pilot:
         await pilot.press("escape")
     assert app.return_value == {"morning": None}
+
+
+def test_a_written_profile_keeps_its_ceiling() -> None:
+    import tomllib
+
+    from treadctl.profile.writing import profile_text
+
+    profile = Profile.model_validate(
+        {
+            "name": "p",
+            "hr_ceiling_bpm": 112,
+            "steps": [{"direction": "forward", "duration": 60, "speed": 3}],
+        }
+    )
+    assert tomllib.loads(profile_text(profile))["hr_ceiling_bpm"] == 112
