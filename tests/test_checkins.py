@@ -158,3 +158,43 @@ def test_bad_check_in_values_exit_2(bad: list[str], capsys: pytest.CaptureFixtur
         _run(*bad)
     assert exit_info.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_progress_command_says_why_a_week_is_held_back(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.history_support import Bout, record
+    from treadctl.direction import Direction
+
+    bouts = (Bout(Direction.BACKWARD, 180, 1.3),)  # first-session: 3 backward minutes
+    now = datetime.now(UTC)
+    ids = [
+        record(
+            db.default_db_path(),
+            bouts,
+            profile_name="first-session",
+            simulated=False,
+            started_at=now - timedelta(minutes=minutes),
+        ).session_id
+        for minutes in (3, 2, 1)
+    ]
+    assert main(["progress", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["weeks"][-1]["held_by"] is None
+    conn = db.connect()
+    try:
+        assert ids[1] is not None
+        store.save(conn, ids[1], effort_rpe=4, knee_pain=7)
+    finally:
+        conn.close()
+    assert main(["progress", "--json"]) == 0
+    week = json.loads(capsys.readouterr().out)["weeks"][-1]
+    assert not week["met"] and "knee pain 7/10" in week["held_by"]
+    assert main(["progress"]) == 0
+    text = capsys.readouterr().out
+    assert "held back: knee pain 7/10" in text and "Repeat this week" in text
+    config = isolated_home / "limits.toml"
+    config.write_text("[checkins]\nmax_pain = 7\n", encoding="utf-8")
+    assert main(["progress", "--json", "--config", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out)["weeks"][-1]["met"]
