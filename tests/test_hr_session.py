@@ -260,3 +260,56 @@ def test_scan_and_probe_find_and_read_the_simulated_strap(
 def test_probe_hr_without_a_device_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["probe", "--hr"]) == 2
     assert "scan --hr" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(90)
+async def test_heart_rate_over_mqtt_with_its_trust_and_discovery(tmp_path: Path) -> None:
+    import asyncio
+    import contextlib
+
+    import aiomqtt
+
+    from tests.mqtt_broker import TestBroker
+
+    with TestBroker(tmp_path) as broker:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n', encoding="utf-8"
+        )
+        telemetry: list[dict[str, Any]] = []
+        discovery: dict[str, bytes] = {}
+        async with aiomqtt.Client(broker.host, broker.port) as viewer:
+            await viewer.subscribe("#", qos=1)
+
+            async def collect() -> None:
+                async for message in viewer.messages:
+                    topic = str(message.topic)
+                    payload = message.payload if isinstance(message.payload, bytes) else b""
+                    if topic.startswith("homeassistant/") and "/heart_rate/" in topic:
+                        discovery[topic] = payload
+                    elif topic.endswith("/telemetry") and payload.startswith(b"{"):
+                        telemetry.append(json.loads(payload))
+
+            collector = asyncio.create_task(collect())
+            try:
+                argv = [
+                    "run", "retro-10", "--simulate", "--fast", "--headless",
+                    "--config", str(config), "--sim-hr", "104",
+                ]  # fmt: skip
+                assert await asyncio.to_thread(main, argv) == 0
+                deadline = asyncio.get_running_loop().time() + 10
+                while not (discovery and any("heart_rate_trust" in t for t in telemetry)):
+                    assert asyncio.get_running_loop().time() < deadline, "no heart rate seen"
+                    await asyncio.sleep(0.05)
+            finally:
+                collector.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await collector
+    assert any(payload for payload in discovery.values())  # announced: a source exists
+    good = [t for t in telemetry if t.get("heart_rate_trust") == "good"]
+    assert good and {t["heart_rate_bpm"] for t in good} == {104}
+    assert all(
+        t["heart_rate_bpm"] is None
+        for t in telemetry
+        if t.get("heart_rate_trust") != "good" and "heart_rate_trust" in t
+    )
