@@ -77,6 +77,8 @@ class SessionView:
     heart_rate_bpm: int | None = None
     heart_rate_trust: str | None = None  # None: no heart-rate source (HeartRate events) yet
     heart_rate_source: str | None = None
+    # "the heart-rate ceiling is not active": up from hr_untrusted until hr_trusted.
+    heart_rate_banner: str | None = None
     link: str = "connecting"
     last_telemetry_t_s: float | None = None
     safety_reason: str | None = None
@@ -215,6 +217,9 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
     if isinstance(event, LinkChanged):
         state = SessionState.RECONNECTING if event.event == "disconnected" else view.state
         return replace(view, link=event.event, state=state)
+    if isinstance(event, SafetyEvent) and event.reason in ("hr_untrusted", "hr_trusted"):
+        banner = event.message if event.reason == "hr_untrusted" else None
+        view = replace(view, heart_rate_banner=banner)
     if isinstance(event, SafetyEvent):
         if event.action == "refuse":
             return replace(view, safety_message=event.message)
