@@ -48,7 +48,8 @@ def test_stale_between_ten_and_fifteen_seconds() -> None:
 
 def test_frozen_when_the_same_value_comes_without_rr_for_long() -> None:
     tracker = TrustTracker(0.0)
-    t = 0.0
+    tracker.reading(0.0, 110, rr_count=1)  # a source that sends RR intervals: a strap
+    t = 1.0
     while t < FROZEN_AFTER_S + 5:
         tracker.reading(t, 117, rr_count=0)
         t += 1.0
@@ -181,3 +182,10 @@ def test_no_heart_rate_sequence_raises_any_limit(
 def test_tanaka() -> None:
     assert tanaka_max_bpm(70) == 159
     assert tanaka_max_bpm(40) == 180
+
+
+def test_a_source_without_rr_intervals_is_never_called_frozen() -> None:
+    tracker = TrustTracker(0.0)  # the treadmill's own field: no RR, ever
+    for t in range(0, 600):
+        tracker.reading(float(t), 96)
+    assert tracker.state(600.0).trust is Trust.GOOD

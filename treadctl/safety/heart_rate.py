@@ -27,6 +27,7 @@ from enum import StrEnum
 STALE_AFTER_S = 12.0
 # The same value and no RR interval for this long -> frozen. Straps that lose contact on some
 # models repeat their last value; a real heart rate with beats detected always brings RR.
+# Only for sources that have sent RR intervals at all (see ``TrustTracker.state``).
 FROZEN_AFTER_S = 60.0
 # The ceiling never lowers the speed limit below this: stopping is the Stop rule's job.
 MIN_LIMIT_KMH = 1.0
@@ -104,9 +105,13 @@ class TrustTracker:
             return TrustReading(Trust.STALE, None)
         if self._contact is False or not self._bpm:
             return TrustReading(Trust.NO_CONTACT, None)
-        changed_s = max(self._value_since_s, self._last_rr_s or self._started_s)
-        if now_s - changed_s >= self.frozen_after_s:
-            return TrustReading(Trust.FROZEN, None)
+        # Frozen needs a source that sends RR intervals (a strap): one that stops sending them
+        # and repeats its value is the classic lost-contact freeze. A source that never sends RR
+        # (the treadmill's own field) cannot be told apart from a steady heart rate this way.
+        if self._last_rr_s is not None:
+            changed_s = max(self._value_since_s, self._last_rr_s)
+            if now_s - changed_s >= self.frozen_after_s:
+                return TrustReading(Trust.FROZEN, None)
         return TrustReading(Trust.GOOD, self._bpm)
 
     def in_grace(self, now_s: float) -> bool:
