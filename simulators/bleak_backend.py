@@ -108,7 +108,7 @@ class SimAir:
     def add_peripheral(self, peripheral: Any) -> None:
         """Put any other simulated peripheral on the air (``simulators.strap.StrapPeripheral``):
         it has an ``address``, a ``name``, ``accepts_connections``, ``advertisement()`` and a
-        ``server`` with the GATT server's interface (and ``services`` when it has several)."""
+        ``server`` with the GATT server's interface plus ``service_collection(att_mtu)``."""
         self.remove(peripheral.address)
         self._peripherals[peripheral.address.upper()] = peripheral
 
@@ -250,7 +250,9 @@ class SimBleakClient(BaseBleakClient):
             ) from None
         self._peripheral = peripheral
         self._callbacks.clear()
-        self.services = _service_collection(peripheral.server, self._conn.att_mtu)
+        own = getattr(peripheral.server, "service_collection", None)  # e.g. a simulated strap's
+        mtu = self._conn.att_mtu
+        self.services = own(mtu) if own else _service_collection(peripheral.server, mtu)
 
     async def disconnect(self) -> None:
         if self._conn is not None and self._peripheral is not None:
@@ -379,26 +381,20 @@ def _att_errors() -> Any:
 
 
 def _service_collection(server: FtmsGattServer, att_mtu: int) -> BleakGATTServiceCollection:
-    """The FTMS service (or a server's own ``services``) as bleak describes it, with handles laid
-    out like a real GATT table."""
+    """The FTMS service as bleak describes it, with handles laid out like a real GATT table."""
     services = BleakGATTServiceCollection()
-    groups = getattr(server, "services", None) or (
-        (ftms.FTMS_SERVICE_UUID, server.characteristics),
-    )
-    handle = 0
-    for service_uuid, characteristics in groups:
-        handle += 0x0010
-        service = BleakGATTService(None, handle, service_uuid)
-        services.add_service(service)
-        for spec in characteristics:
-            handle += 2  # declaration, then value
-            char = BleakGATTCharacteristic(
-                spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
-            )
-            services.add_characteristic(char)
-            if spec.has_cccd:
-                handle += 1
-                services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
+    service = BleakGATTService(None, 0x0010, ftms.FTMS_SERVICE_UUID)
+    services.add_service(service)
+    handle = service.handle
+    for spec in server.characteristics:
+        handle += 2  # declaration, then value
+        char = BleakGATTCharacteristic(
+            spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
+        )
+        services.add_characteristic(char)
+        if spec.has_cccd:
+            handle += 1
+            services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
     return services
 
 

@@ -23,8 +23,13 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import cast
 
+from bleak.assigned_numbers import CharacteristicPropertyName
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.scanner import AdvertisementData
+from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 
 from simulators.gatt_server import (
     ATT_INVALID_ATTRIBUTE_VALUE_LENGTH,
@@ -38,6 +43,7 @@ from simulators.gatt_server import (
     NotConnectable,
 )
 from treadctl import hrs
+from treadctl.ftms.uuids import CCCD_UUID
 
 STRAP_ADDRESS = "SIM-HR-STRAP-1"
 STRAP_NAME = "treadctl sim HR"
@@ -282,6 +288,27 @@ class StrapGattServer:
 
     def write(self, conn: Connection, uuid: str, data: bytes, *, with_response: bool) -> None:
         raise AttError(ATT_WRITE_NOT_PERMITTED, f"{uuid} is not writable")
+
+    def service_collection(self, att_mtu: int) -> BleakGATTServiceCollection:
+        """The Heart Rate and Battery services as bleak describes them, handles laid out like a
+        real GATT table (the bleak backend asks the server for these)."""
+        services = BleakGATTServiceCollection()
+        handle = 0
+        for service_uuid, characteristics in self.services:
+            handle += 0x10
+            service = BleakGATTService(None, handle, service_uuid)
+            services.add_service(service)
+            for spec in characteristics:
+                handle += 2  # declaration, then value
+                props = cast(list[CharacteristicPropertyName], list(spec.properties))
+                char = BleakGATTCharacteristic(
+                    spec, handle, spec.uuid, props, lambda: att_mtu - 3, service
+                )
+                services.add_characteristic(char)
+                if spec.has_cccd:
+                    handle += 1
+                    services.add_descriptor(BleakGATTDescriptor(None, handle, CCCD_UUID, char))
+        return services
 
     def _now(self) -> float:
         return self._loop.time() if self._loop is not None else 0.0

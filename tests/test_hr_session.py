@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import fitdecode
 import pytest
 
+from simulators.bleak_backend import SimAir
+from simulators.strap import STRAP_ADDRESS
 from treadctl.cli import main
 from treadctl.history import db
 from treadctl.session.audit import read_audit
@@ -34,6 +37,13 @@ direction = "forward"
 duration = "4m"
 speed = 3.2
 """
+
+
+@pytest.fixture(autouse=True)
+def _no_strap_left_on_the_air() -> Iterator[None]:
+    """The CLI puts its simulated strap on the process-wide air; later tests must not see it."""
+    yield
+    SimAir.default().remove(STRAP_ADDRESS)
 
 
 def _run(
