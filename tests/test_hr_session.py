@@ -323,3 +323,43 @@ async def test_heart_rate_over_mqtt_with_its_trust_and_discovery(tmp_path: Path)
         for t in telemetry
         if t.get("heart_rate_trust") != "good" and "heart_rate_trust" in t
     )
+
+
+def test_the_program_weeks_ceiling_applies_to_its_sessions(
+    tmp_path: Path, isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.history_support import Bout, record
+    from treadctl.direction import Direction
+
+    programs = isolated_home / "profiles" / "programs"
+    programs.mkdir(parents=True)
+    (programs / "hr-prog.toml").write_text(
+        'name = "HR prog"\n'
+        '[[phases]]\nweeks = 2\nsessions_per_week = 3\nprofiles = ["retro-10"]\n'
+        "hr_ceiling_bpm = 108\n",
+        encoding="utf-8",
+    )
+    record(
+        db.default_db_path(),
+        (Bout(Direction.BACKWARD, 600, 1.6),),
+        profile_name="retro-10",
+        simulated=False,
+        started_at=datetime.now(UTC),
+    )
+    argv = ["run", "retro-10", "--simulate", "--fast", "--headless", "--sim-hr", "100"]
+    assert main(argv) == 0
+    assert "heart-rate ceiling 108 bpm (from program week 1 of HR prog)" in capsys.readouterr().out
+
+
+def test_a_profiles_ceiling_overrides_the_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "capped.toml"
+    profile.write_text(LONG_WALK.replace('units = "kmh"', 'units = "kmh"\nhr_ceiling_bpm = 111'))
+    config = tmp_path / "config.toml"
+    config.write_text(CEILING_CONFIG, encoding="utf-8")
+    argv = ["run", str(profile), "--simulate", "--fast", "--headless", "--sim-hr", "100"]
+    assert main([*argv, "--config", str(config)]) == 0
+    assert "heart-rate ceiling 111 bpm (from profile)" in capsys.readouterr().out

@@ -43,9 +43,9 @@ def prepare_heart_rate(wired: Any, profile: Any) -> None:
             from treadctl.ble.heart_rate import HeartRateStrap
 
             plan.strap = HeartRateStrap(device)
-    week_bpm, week_label = (None, "")
-    if not options.simulate:  # a dry run is no program session
-        week_bpm, week_label = program_week_ceiling(wired.profile_name)
+    # The week the walker is in, from the walked (not simulated) history: a dry run of this
+    # week's session gets this week's ceiling too.
+    week_bpm, week_label = program_week_ceiling(wired.profile_name)
     plan.ceiling = effective_ceiling(
         config.safety.hr_ceiling_bpm, getattr(profile, "hr_ceiling_bpm", None), week_bpm, week_label
     )
