@@ -230,3 +230,11 @@ def test_no_heart_rate_sequence_asks_for_more(
         elif previous is not None:
             assert request.value <= previous
         previous = request.value
+
+
+def test_require_hr_with_no_source_at_all_stops_the_belt() -> None:
+    _, bus, controls, clock, events = _agent(AgentSettings(require_hr=True))
+    for _ in range(15):
+        _second(bus, clock, speed_kmh=1.5)  # the treadmill sends no heart rate, no strap
+    assert [r.kind for r in controls.requests] == [RequestKind.STOP]
+    assert _hr(events)[-1].trust == "stale" and _hr(events)[-1].bpm is None

@@ -363,3 +363,25 @@ def test_a_profiles_ceiling_overrides_the_configuration(
     argv = ["run", str(profile), "--simulate", "--fast", "--headless", "--sim-hr", "100"]
     assert main([*argv, "--config", str(config)]) == 0
     assert "heart-rate ceiling 111 bpm (from profile)" in capsys.readouterr().out
+
+
+def test_a_dry_run_with_a_strap_in_a_child_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TREADCTL_HOME": str(tmp_path / "home")}
+    argv = ["run", "retro-10", "--simulate", "--fast", "--headless", "--sim-hr", "95,125@300"]
+    done = subprocess.run(
+        [sys.executable, "-m", "treadctl", *argv, "--effort", "5", "--pain", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "heart rate 95 bpm (strap)" in done.stdout
+    assert "heart rate 125 bpm (strap)" in done.stdout
+    assert "check-in for session 1: effort 5/10, pain 1/10" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -89,7 +89,8 @@ class HeartRateAgent:
             has_link=settings.strap,
         )
         self._policy = CeilingPolicy(settings.ceiling) if settings.ceiling else None
-        self._source_seen = settings.strap
+        # With require_hr, "no source at all" is an untrusted heart rate like any other.
+        self._source_seen = settings.strap or settings.require_hr
         self._belt_kmh: float | None = None
         self._trust: Trust | None = None
         self._banner_up = False
