@@ -80,6 +80,8 @@ def test_a_dry_run_shows_records_and_exports_heart_rate(
 ) -> None:
     status, events = _run(tmp_path, "--sim-hr", "90,120@60,150@300")
     assert status == 0
+    strap = SimAir.default().find(STRAP_ADDRESS)
+    assert strap is not None and strap.server.connections == []  # disconnected at the end
     out = capsys.readouterr().out
     assert "heart rate 90 bpm (strap)" in out and "heart rate 150 bpm (strap)" in out
     readings = _hr(events)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from treadctl import hrs
 from treadctl.ble.client import looks_like_address
-from treadctl.errors import DeviceNotFound, TreadctlError
+from treadctl.errors import DeviceNotFound
 
 if TYPE_CHECKING:
     from bleak import BleakClient
@@ -225,7 +225,7 @@ class HeartRateStrap:
             self._lost = asyncio.Event()
             try:
                 await self.connect()
-            except (TreadctlError, OSError, TimeoutError, Exception) as error:
+            except Exception as error:  # radio trouble of any kind: try again later
                 if isinstance(error, NotAHeartRateStrap):
                     log.warning("%s", error)
                     self._emit(StrapLinkChanged(False, str(error)))

@@ -100,6 +100,7 @@ def attach_heart_rate(wired: Any) -> None:
 
 def _start_strap(wired: Any, plan: HeartRatePlan, agent: Any, loop: Any) -> None:
     from treadctl.ble.heart_rate import StrapBattery, StrapLinkChanged, StrapMeasurement
+    from treadctl.events import SessionEnded
 
     strap = plan.strap
 
@@ -114,9 +115,18 @@ def _start_strap(wired: Any, plan: HeartRatePlan, agent: Any, loop: Any) -> None
 
     unsubscribe = strap.add_listener(on_strap)
     strap.start()
+    closing: list[Any] = []
 
     def close() -> None:
         unsubscribe()
-        loop.create_task(strap.close())
+        if not closing:
+            closing.append(loop.create_task(strap.close()))
 
+    def on_event(event: Any) -> None:
+        # Disconnect the strap as the session ends, while the treadmill's link closes too, so
+        # the disconnect has time to complete before the loop stops.
+        if isinstance(event, SessionEnded):
+            close()
+
+    wired.closers.append(wired.bus.subscribe(on_event))
     wired.closers.append(close)
