@@ -198,3 +198,76 @@ def test_progress_command_says_why_a_week_is_held_back(
     config.write_text("[checkins]\nmax_pain = 7\n", encoding="utf-8")
     assert main(["progress", "--json", "--config", str(config)]) == 0
     assert json.loads(capsys.readouterr().out)["weeks"][-1]["met"]
+
+
+def _wired(session_id: int | None = None, *, headless: bool = False) -> object:
+    from types import SimpleNamespace
+
+    from treadctl.checkins.flow import CheckinAnswers
+    from treadctl.config import Config
+
+    return SimpleNamespace(
+        options=SimpleNamespace(headless=headless, checkin=CheckinAnswers()),
+        config=Config(),
+        recorder=SimpleNamespace(session_id=session_id),
+    )
+
+
+def _recorded(days_ago: float) -> int:
+    from datetime import UTC, datetime
+
+    from tests.history_support import Bout, record
+    from treadctl.direction import Direction
+
+    recorder = record(
+        db.default_db_path(),
+        (Bout(Direction.BACKWARD, 60, 1.3),),
+        profile_name="first-session",
+        simulated=False,
+        started_at=datetime.now(UTC) - timedelta(days=days_ago),
+    )
+    assert recorder.session_id is not None
+    return recorder.session_id
+
+
+def test_the_ui_asks_the_morning_after_only_after_a_night(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from treadctl.checkins import flow
+
+    asked: list[str] = []
+    monkeypatch.setattr(flow, "_prompt_morning", lambda wired: asked.append("m") or 4)
+    yesterday = _recorded(1.0)
+    flow.before_session(_wired())
+    assert asked == ["m"]
+    conn = db.connect()
+    try:
+        assert store.get(conn, yesterday) == Checkin(yesterday, None, None, 4)
+    finally:
+        conn.close()
+    flow.before_session(_wired())  # answered already: not asked again
+    assert asked == ["m"]
+    _recorded(0.0)
+    flow.before_session(_wired())  # the last session was today: no morning after it yet
+    assert asked == ["m"]
+    flow.before_session(_wired(headless=True))  # headless: never asks
+    assert asked == ["m"]
+
+
+def test_the_ui_asks_effort_and_pain_after_the_session(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from treadctl.checkins import flow
+
+    monkeypatch.setattr(flow, "_prompt_after", lambda wired: (6, 3))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    session_id = _recorded(0.0)
+    flow.after_session(_wired(session_id), None)
+    conn = db.connect()
+    try:
+        assert store.get(conn, session_id) == Checkin(session_id, 6, 3, None)
+    finally:
+        conn.close()
+    assert f"check-in for session {session_id}: effort 6/10, pain 3/10" in capsys.readouterr().out

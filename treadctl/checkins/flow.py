@@ -44,7 +44,7 @@ def before_session(wired: Any) -> None:
         if previous is None:
             return
         morning = answers.morning_pain
-        if morning is None and _ask_in_ui(wired):
+        if morning is None and _ask_in_ui(wired) and _a_morning_since(conn, previous):
             existing = store.get(conn, previous)
             if existing is None or existing.morning_pain is None:
                 morning = _prompt_morning(wired)
@@ -55,6 +55,17 @@ def before_session(wired: Any) -> None:
         log.warning("the morning check-in could not be saved: %s", error)
     finally:
         conn.close()
+
+
+def _a_morning_since(conn: Any, session_id: int) -> bool:
+    """The previous session was on an earlier day (local time): there has been a morning after
+    it to ask about. A second session the same day is not asked."""
+    from treadctl.history import db
+
+    session = db.get_session(conn, session_id)
+    if session is None:
+        return False
+    return session.started_at.astimezone().date() < db.now_utc().astimezone().date()
 
 
 def after_session(wired: Any, ended: Any) -> None:

@@ -45,7 +45,7 @@ def prepare_heart_rate(wired: Any, profile: Any) -> None:
             plan.strap = HeartRateStrap(device)
     # The week the walker is in, from the walked (not simulated) history: a dry run of this
     # week's session gets this week's ceiling too.
-    week_bpm, week_label = program_week_ceiling(wired.profile_name)
+    week_bpm, week_label = program_week_ceiling(wired.profile_name, config.checkins)
     plan.ceiling = effective_ceiling(
         config.safety.hr_ceiling_bpm, getattr(profile, "hr_ceiling_bpm", None), week_bpm, week_label
     )

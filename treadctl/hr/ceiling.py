@@ -37,10 +37,11 @@ def effective_ceiling(
     return Ceiling(None, "none")
 
 
-def program_week_ceiling(profile_name: str) -> tuple[int | None, str]:
+def program_week_ceiling(profile_name: str, limits: Any = None) -> tuple[int | None, str]:
     """The ceiling of the program week the walker is in, if this profile is part of the active
     program and that week sets one. Never fails a run: any problem means "no week ceiling"."""
     try:
+        from treadctl.checkins.store import all_checkins
         from treadctl.history import db
         from treadctl.history.program_plan import all_plans
         from treadctl.history.progress import compute, find_active
@@ -48,13 +49,21 @@ def program_week_ceiling(profile_name: str) -> tuple[int | None, str]:
         conn = db.connect()
         try:
             sessions = db.list_sessions(conn)
+            checkins = all_checkins(conn)
         finally:
             conn.close()
         plans = [p for p in all_plans() if p.owns(profile_name)]
         plan = find_active(sessions, plans, include_simulated=False) if plans else None
         if plan is None:
             return None, ""
-        progress = compute(plan, sessions, today=db.now_utc())
+        progress = compute(
+            plan,
+            sessions,
+            today=db.now_utc(),
+            checkins=checkins,
+            max_pain=getattr(limits, "max_pain", 5),
+            max_effort=getattr(limits, "max_effort", 6),
+        )
         week = progress.current_week
         if week > len(plan.weeks):
             return None, ""
