@@ -236,7 +236,12 @@ def test_the_ui_asks_the_morning_after_only_after_a_night(
     from treadctl.checkins import flow
 
     asked: list[str] = []
-    monkeypatch.setattr(flow, "_prompt_morning", lambda wired: asked.append("m") or 4)
+
+    def prompt(wired: object) -> int:
+        asked.append("m")
+        return 4
+
+    monkeypatch.setattr(flow, "_prompt_morning", prompt)
     yesterday = _recorded(1.0)
     flow.before_session(_wired())
     assert asked == ["m"]
