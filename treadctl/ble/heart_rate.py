@@ -232,6 +232,14 @@ class HeartRateStrap:
                     return
                 delay = self._backoff_s[min(attempt, len(self._backoff_s) - 1)]
                 attempt += 1
+                if attempt == 1:  # once, in words; the retries after it stay quiet
+                    from treadctl.ble.errors import translate
+
+                    log.warning(
+                        "heart-rate strap %s: %s; retrying in the background",
+                        self.target,
+                        translate(error, f"the strap {self.target}") or error,
+                    )
                 log.info("strap connect failed (%s); retry in %g s", error, delay)
                 await asyncio.sleep(delay)
                 continue
