@@ -238,3 +238,14 @@ def test_require_hr_with_no_source_at_all_stops_the_belt() -> None:
         _second(bus, clock, speed_kmh=1.5)  # the treadmill sends no heart rate, no strap
     assert [r.kind for r in controls.requests] == [RequestKind.STOP]
     assert _hr(events)[-1].trust == "stale" and _hr(events)[-1].bpm is None
+
+
+def test_a_limit_still_needed_is_said_again_at_the_next_bout() -> None:
+    agent, bus, controls, clock, _ = _strapped()
+    agent.strap_reading(125, True, 1)
+    _second(bus, clock, speed_kmh=3.0)
+    bus.publish(BoutStarted(clock.t, 1, 3, "Back", Direction.BACKWARD, 60.0, 3.4, 0.0))
+    assert [(r.kind, r.value) for r in controls.requests] == [
+        (RequestKind.SENSOR_LIMIT, 3.0),
+        (RequestKind.SENSOR_LIMIT, 3.0),
+    ]

@@ -151,7 +151,12 @@ class HeartRateAgent:
             self._tick()
         elif isinstance(event, BoutStarted):
             if self._policy is not None:
-                self._send_limit(self._policy.new_bout(self._clock()).limit_kmh)
+                limit = self._policy.new_bout(self._clock()).limit_kmh
+                if limit is not None:
+                    # Still above the ceiling: say the limit again for the new bout, whether or
+                    # not the supervisor keeps a sensor's limit across bouts.
+                    self._sent_limit = None
+                self._send_limit(limit)
         elif isinstance(event, SessionEnded):
             self._ended = True
 
