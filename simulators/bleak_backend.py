@@ -60,6 +60,10 @@ class SimPeripheral:
     def __post_init__(self) -> None:
         self.server = FtmsGattServer(self.treadmill)
 
+    @property
+    def accepts_connections(self) -> bool:
+        return self.treadmill.accepts_connections
+
     def advertisement(self) -> AdvertisementData:
         return AdvertisementData(
             local_name=self.name,
@@ -100,6 +104,13 @@ class SimAir:
         peripheral = SimPeripheral(treadmill, address, name, rssi_dbm)
         self._peripherals[address.upper()] = peripheral
         return peripheral
+
+    def add_peripheral(self, peripheral: Any) -> None:
+        """Put any other simulated peripheral on the air (``simulators.strap.StrapPeripheral``):
+        it has an ``address``, a ``name``, ``accepts_connections``, ``advertisement()`` and a
+        ``server`` with the GATT server's interface plus ``service_collection(att_mtu)``."""
+        self.remove(peripheral.address)
+        self._peripherals[peripheral.address.upper()] = peripheral
 
     def remove(self, address: str) -> None:
         peripheral = self._peripherals.pop(address.upper(), None)
@@ -152,7 +163,7 @@ class SimBleakScanner(BaseBleakScanner):
         await asyncio.sleep(ADVERTISING_INTERVAL_S / 10)
         while True:
             for peripheral in self._air.peripherals:
-                if not peripheral.treadmill.accepts_connections:
+                if not peripheral.accepts_connections:
                     continue
                 adv = peripheral.advertisement()
                 if not self.is_allowed_uuid(adv.service_uuids):
@@ -239,7 +250,9 @@ class SimBleakClient(BaseBleakClient):
             ) from None
         self._peripheral = peripheral
         self._callbacks.clear()
-        self.services = _service_collection(peripheral.server, self._conn.att_mtu)
+        own = getattr(peripheral.server, "service_collection", None)  # e.g. a simulated strap's
+        mtu = self._conn.att_mtu
+        self.services = own(mtu) if own else _service_collection(peripheral.server, mtu)
 
     async def disconnect(self) -> None:
         if self._conn is not None and self._peripheral is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from simulators.faults import Fault
 from simulators.personalities import SimConfig
@@ -42,6 +43,7 @@ async def serve(
     address: str,
     duration_s: float | None = None,
     show_commands: bool = False,
+    strap: Any = None,
 ) -> None:
     """Serve until ``duration_s`` (or forever), printing the belt's state now and then."""
     from bumble.controller import Controller
@@ -65,6 +67,11 @@ async def serve(
             await air.add(treadmill, address=address, name=name)
             Controller("remote", host_source=source, host_sink=sink, link=air.link)
             where = f"virtual link; connect a bumble host to the other end of {transport}"
+            if strap is not None:  # a simulated heart-rate strap beside the treadmill
+                from simulators.bumble_strap import STRAP_BUMBLE_ADDRESS, add_bumble_strap
+
+                await add_bumble_strap(air, strap)
+                print(f"treadctl sim: heart-rate strap {STRAP_BUMBLE_ADDRESS}", flush=True)
         else:
             peripheral = BumbleTreadmill.on_transport(treadmill, name, address, source, sink)
             await peripheral.start()

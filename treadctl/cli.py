@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "progress",
     "config",
     "ftms",
+    "hr",
 )
 
 

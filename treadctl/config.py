@@ -14,8 +14,10 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from treadctl.checkins.config import CheckinConfig
 from treadctl.device_config import DeviceSettings
 from treadctl.errors import ConfigError
+from treadctl.hr.config import HeartRateConfig
 from treadctl.mqtt.config import MqttConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message
 
@@ -55,6 +57,13 @@ class SafetyConfig(BaseModel):
     nudge_interval_s: float = Field(default=1.0, ge=0.2, le=10.0)
     # Without keys (headless), a paused session ends after this long instead of waiting for ever.
     pause_timeout_s: float = Field(default=600.0, gt=0, le=7200.0)
+    # Heart rate (README "Heart rate"): a ceiling that only slows, then stops. None: no ceiling.
+    hr_ceiling_bpm: int | None = Field(default=None, ge=60, le=220)
+    hr_ceiling_margin_bpm: int = Field(default=10, ge=1, le=40)
+    hr_ceiling_stop_s: float = Field(default=30.0, gt=0, le=600)
+    hr_ceiling_hold_s: float = Field(default=20.0, gt=0, le=600)
+    hr_ceiling_step_kmh: float = Field(default=0.3, gt=0, le=2.0)
+    require_hr: bool = False  # an untrusted heart rate stops the belt instead of a banner
 
     @model_validator(mode="after")
     def _backward_is_stricter(self) -> Self:
@@ -103,6 +112,8 @@ class Config(BaseModel):
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     zones: ZonesConfig = Field(default_factory=ZonesConfig)
+    heart_rate: HeartRateConfig = Field(default_factory=HeartRateConfig)
+    checkins: CheckinConfig = Field(default_factory=CheckinConfig)
     last_device: str | None = None  # address of the treadmill used last
     devices: dict[str, DeviceSettings] = Field(default_factory=dict)  # [devices."ADDRESS"]
 

@@ -22,6 +22,7 @@ from treadctl.events import (
     Clamped,
     CommandSent,
     EndStatus,
+    HeartRate,
     LinkChanged,
     PhaseChanged,
     PhaseName,
@@ -74,6 +75,10 @@ class SessionView:
     distance_m: float = 0.0
     energy_kcal: float = 0.0
     heart_rate_bpm: int | None = None
+    heart_rate_trust: str | None = None  # None: no heart-rate source (HeartRate events) yet
+    heart_rate_source: str | None = None
+    # "the heart-rate ceiling is not active": up from hr_untrusted until hr_trusted.
+    heart_rate_banner: str | None = None
     link: str = "connecting"
     last_telemetry_t_s: float | None = None
     safety_reason: str | None = None
@@ -194,13 +199,27 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
             measured_incline_pct=event.incline_pct,
             distance_m=event.distance_m if event.distance_m is not None else view.distance_m,
             energy_kcal=event.energy_kcal if event.energy_kcal is not None else view.energy_kcal,
-            heart_rate_bpm=event.heart_rate_bpm,
+            heart_rate_bpm=(
+                view.heart_rate_bpm
+                if view.heart_rate_trust is not None
+                else (event.heart_rate_bpm or None)
+            ),
             last_telemetry_t_s=event.t_s,
             speed_history=history,
+        )
+    if isinstance(event, HeartRate):
+        return replace(
+            view,
+            heart_rate_bpm=event.bpm,
+            heart_rate_trust=event.trust,
+            heart_rate_source=event.source,
         )
     if isinstance(event, LinkChanged):
         state = SessionState.RECONNECTING if event.event == "disconnected" else view.state
         return replace(view, link=event.event, state=state)
+    if isinstance(event, SafetyEvent) and event.reason in ("hr_untrusted", "hr_trusted"):
+        banner = event.message if event.reason == "hr_untrusted" else None
+        view = replace(view, heart_rate_banner=banner)
     if isinstance(event, SafetyEvent):
         if event.action == "refuse":
             return replace(view, safety_message=event.message)

@@ -43,10 +43,13 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         "answer) here; default: a new folder under the session folders",
     )
     add_radio_arguments(parser)
+    parser.add_argument("--hr", action="store_true", help="the device is a heart-rate strap")
     parser.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
+    if args.hr:
+        return _probe_strap(args)
     from treadctl.ble.links import check_radio, close_radio, make_client, parse_quirks, radio
     from treadctl.ble.probe import ProbeReport, probe, render_text
     from treadctl.clock import run
@@ -122,3 +125,28 @@ class _AuditFile:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _probe_strap(args: argparse.Namespace) -> int:
+    """``probe --hr``: connect to a strap, read its location and battery, listen a while."""
+    from treadctl.ble.heart_rate import HeartRateStrap, probe_strap, render_probe
+    from treadctl.clock import run
+    from treadctl.errors import UsageError
+
+    if args.simulate:
+        from simulators.bleak_backend import SimBleakClient, SimBleakScanner
+        from simulators.strap import STRAP_ADDRESS, add_simulated_strap
+
+        add_simulated_strap(address=args.device or STRAP_ADDRESS)
+        strap = HeartRateStrap(
+            args.device or STRAP_ADDRESS,
+            client_backend=SimBleakClient,
+            scanner_backend=SimBleakScanner,
+        )
+    elif not args.device:
+        raise UsageError("probe --hr needs the strap's ADDRESS or NAME (see `treadctl scan --hr`)")
+    else:
+        strap = HeartRateStrap(args.device)
+    report = run(probe_strap(strap, listen_s=args.listen), virtual=args.simulate)
+    print(json.dumps(report, indent=2, default=str) if args.json else render_probe(report))
+    return 0 if report["connected"] else 1

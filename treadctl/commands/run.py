@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_STATUSES = """exit status:
   0    the session completed and the belt was confirmed at rest
@@ -49,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         default=[],
         help="inject a simulator fault (repeatable), e.g. safety-key@300",
     )
+    _add_heart_rate_arguments(parser)
     parser.add_argument("--audit", metavar="FILE", help="write the audit log (JSON lines) here")
     parser.add_argument(
         "--quirks",
@@ -91,8 +93,51 @@ def _main(args: argparse.Namespace) -> int:
         quirks=args.quirks,
         transport=args.transport,
         adapter=args.adapter,
+        **_heart_rate_options(args),
     )
     return run_session(options)
+
+
+def _add_heart_rate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The strap, the simulated strap and the check-ins (README "Heart rate", "Check-ins")."""
+    parser.add_argument("--hr", metavar="ADDRESS", help="heart-rate strap address or name")
+    parser.add_argument(
+        "--sim-hr", metavar="BPM[@S],...", help="with --simulate: a simulated strap, e.g. 90,120@60"
+    )
+    parser.add_argument(
+        "--sim-hr-fault",
+        metavar="NAME@SECONDS",
+        action="append",
+        default=[],
+        help="simulated strap fault (repeatable): frozen, contact-lost, drop, battery-low",
+    )
+    for flag, what in (
+        ("--effort", "effort of this session, RPE 0-10 (headless check-in)"),
+        ("--pain", "knee pain after this session, 0-10 (headless check-in)"),
+        ("--morning-pain", "knee pain the morning after the last session, 0-10"),
+    ):
+        parser.add_argument(flag, metavar="N", type=_zero_to_ten, help=what)
+
+
+def _zero_to_ten(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError("must be between 0 and 10")
+    return value
+
+
+def _heart_rate_options(args: argparse.Namespace) -> dict[str, Any]:
+    from treadctl.checkins.flow import CheckinAnswers
+
+    return {
+        "hr_device": args.hr,
+        "sim_hr": args.sim_hr,
+        "sim_hr_faults": tuple(args.sim_hr_fault),
+        "checkin": CheckinAnswers(args.effort, args.pain, args.morning_pain),
+    }
 
 
 def start_screen(args: argparse.Namespace) -> int:

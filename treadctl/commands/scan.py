@@ -33,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_radio_arguments(parser)
+    parser.add_argument("--hr", action="store_true", help="find heart-rate straps instead")
     parser.set_defaults(func=_main)
 
 
@@ -64,6 +65,8 @@ def _seconds(text: str) -> float:
 
 
 def _main(args: argparse.Namespace) -> int:
+    if args.hr:
+        return _scan_straps(args)
     from treadctl.ble.links import backend_options, close_radio, parse_quirks, radio
     from treadctl.ble.quirks import resolve
     from treadctl.ble.scan import FoundMachine, scan
@@ -139,4 +142,34 @@ def _main(args: argparse.Namespace) -> int:
             line += m.type_label
         print(line)
     print(f"\nNext: treadctl probe {found[0].address}", file=sys.stderr)
+    return 0
+
+
+def _scan_straps(args: argparse.Namespace) -> int:
+    """``scan --hr``: devices advertising the Heart Rate Service (README "Heart rate")."""
+    from treadctl.ble.heart_rate import scan_straps
+    from treadctl.clock import run
+
+    scanner_backend = None
+    if args.simulate:
+        from simulators.bleak_backend import SimBleakScanner
+        from simulators.strap import add_simulated_strap
+
+        add_simulated_strap()
+        scanner_backend = SimBleakScanner
+    found = run(scan_straps(args.timeout, scanner_backend=scanner_backend), virtual=args.simulate)
+    if args.json:
+        print(json.dumps([f.to_json() for f in found], indent=2))
+        return 0
+    if not found:
+        print(
+            f"No heart-rate straps heard in {args.timeout:g} s. Wet the electrodes and put the "
+            "strap on (most only wake up on skin), stay close, and try a longer --timeout.",
+            file=sys.stderr,
+        )
+        return 0
+    for f in found:
+        signal = f"{f.rssi_dbm} dBm" if f.rssi_dbm is not None else "?"
+        print(f"{f.name}  {f.address}  {signal}")
+    print(f"\nNext: treadctl probe --hr {found[0].address}", file=sys.stderr)
     return 0

@@ -67,6 +67,37 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print every Control Point procedure the treadmill executes, with its result",
     )
+    _add_strap_arguments(parser)
+
+
+def _add_strap_arguments(parser: argparse.ArgumentParser) -> None:
+    """A simulated heart-rate strap beside the treadmill (README "Heart rate")."""
+    parser.add_argument(
+        "--sim-hr", metavar="BPM[@S],...", help="also serve a heart-rate strap, e.g. 90,120@60"
+    )
+    parser.add_argument(
+        "--sim-hr-fault",
+        action="append",
+        default=[],
+        metavar="NAME@SECONDS[+DURATION]",
+        help="strap fault (repeatable): frozen, contact-lost, drop, battery-low",
+    )
+
+
+def _strap(args: argparse.Namespace) -> object | None:
+    from simulators.strap import SimulatedStrap, StrapSpecError, parse_schedule, parse_strap_fault
+    from treadctl.errors import UsageError
+
+    if not args.sim_hr and not args.sim_hr_fault:
+        return None
+    if not args.transport.startswith(("tcp-server", "ws-server", "pty")):
+        raise UsageError("--sim-hr needs the virtual link (a tcp-server:HOST:PORT transport)")
+    try:
+        schedule = parse_schedule(args.sim_hr) if args.sim_hr else None
+        faults = tuple(parse_strap_fault(spec) for spec in args.sim_hr_fault)
+    except StrapSpecError as error:
+        raise UsageError(str(error)) from None
+    return SimulatedStrap(schedule, faults)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
     if args.list_faults:
         for kind, description in FAULT_HELP.items():
             print(f"{kind.value:18} {description}")
+        from simulators.strap import STRAP_FAULT_HELP
+
+        for strap_kind, description in STRAP_FAULT_HELP.items():
+            print(f"{strap_kind.value:18} (strap, --sim-hr-fault) {description}")
         return 0
     try:
         config = personality(args.personality)
@@ -104,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     if args.duration is not None and args.duration <= 0:
         raise UsageError("--duration must be more than 0 seconds")
+    strap = _strap(args)
     try:
         import bumble  # noqa: F401
     except ImportError:
@@ -124,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
                 address=args.address,
                 duration_s=args.duration,
                 show_commands=args.show_commands,
+                strap=strap,
             )
         )
     except TransportUnavailable as error:

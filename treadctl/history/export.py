@@ -20,9 +20,11 @@ def export_session(conn: sqlite3.Connection, session_id: int, fmt: Format) -> by
     laps = db.get_laps(conn, session_id)
     samples = db.get_samples(conn, session_id)
     if fmt == "csv":
+        from treadctl.checkins.store import get as get_checkin
         from treadctl.history.csv_export import encode_csv
 
-        return encode_csv(session, laps, samples).encode("utf-8")
+        checkin = get_checkin(conn, session_id)
+        return encode_csv(session, laps, samples, checkin).encode("utf-8")
     totals = lap_totals(session, laps, samples)
     if fmt == "tcx":
         from treadctl.history.tcx import encode_tcx

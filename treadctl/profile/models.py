@@ -92,6 +92,7 @@ class Profile(BaseModel):
     units: SpeedUnit = "kmh"
     notes: str | None = None
     turns: TurnSettings = Field(default_factory=TurnSettings)
+    hr_ceiling_bpm: int | None = Field(default=None, ge=60, le=220)  # overrides [safety]
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")

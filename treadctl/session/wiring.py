@@ -57,6 +57,10 @@ class RunOptions:
     quirks: str | None = None  # --quirks LIST (presets), replacing config and known-device table
     transport: str | None = None  # --transport SPEC: a bumble HCI transport instead of BlueZ
     adapter: str | None = None  # --adapter NAME: the BlueZ adapter (hci0, hci1, ...)
+    hr_device: str | None = None  # --hr ADDRESS: a heart-rate strap (else [heart_rate] device)
+    sim_hr: str | None = None  # --sim-hr 90,120@60: a simulated strap's schedule
+    sim_hr_faults: Sequence[str] = ()  # --sim-hr-fault NAME@SECONDS
+    checkin: Any = None  # treadctl.checkins.flow.CheckinAnswers from the command line
 
 
 @dataclass
@@ -73,6 +77,7 @@ class Wired:
     simulator: Any = None  # simulators.treadmill.SimulatedTreadmill with --simulate
     audit_path: Path | None = None
     closers: list[Callable[[], Any]] = field(default_factory=list)
+    recorder: Any = None  # treadctl.history.recorder.Recorder, once attached
 
     def request(self, request: Request) -> RequestResult:
         return self.session.request(request)  # type: ignore[no-any-return,unused-ignore]
@@ -101,6 +106,8 @@ def prepare(options: RunOptions) -> Wired:
         raise UsageError("--fast only works with --simulate (a real belt runs in real time)")
     if options.faults and not options.simulate:
         raise UsageError("--sim-fault only works with --simulate")
+    if (options.sim_hr or options.sim_hr_faults) and not options.simulate:
+        raise UsageError("--sim-hr and --sim-hr-fault only work with --simulate")
     loaded = load_config(options.config)
     config = loaded.config
     profile = load_profile(options.profile)
@@ -120,7 +127,15 @@ def prepare(options: RunOptions) -> Wired:
         allow_remote_start=config.mqtt.commands.enabled and config.mqtt.commands.allow_start,
     )
     session = Session(plan, link, bus, safety, session_options, plan_for_limits=plan_for)
-    return Wired(options, config, profile.name, plan, bus, session, link, simulator)
+    wired = Wired(options, config, profile.name, plan, bus, session, link, simulator)
+    _prepare_heart_rate(wired, profile)
+    return wired
+
+
+def _prepare_heart_rate(wired: Wired, profile: Any) -> None:
+    from treadctl.hr.attach import prepare_heart_rate
+
+    prepare_heart_rate(wired, profile)
 
 
 def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
@@ -166,6 +181,7 @@ def attach_sinks(wired: Wired) -> None:
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
     wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
+    _attach_heart_rate(wired)
     _attach_recorder(wired)
     _attach_mqtt(wired)
     if wired.options.headless:
@@ -180,6 +196,12 @@ def attach_sinks(wired: Wired) -> None:
         printer = HeadlessPrinter(on_closed=output_closed).attach(wired.bus)
         wired.closers.append(printer.close)
         printer.say(f"audit log: {audit_path}")
+
+
+def _attach_heart_rate(wired: Wired) -> None:
+    from treadctl.hr.attach import attach_heart_rate
+
+    attach_heart_rate(wired)
 
 
 def _device_label(wired: Wired) -> str:
@@ -202,6 +224,7 @@ def _attach_recorder(wired: Wired) -> None:
     except Exception as error:  # the history must never stop a session from running safely
         log.warning("history recording is off for this session: %s", error)
         return
+    wired.recorder = recorder
     wired.closers.append(recorder.close)
     from treadctl.history.device_info import attach_device_info
 
@@ -221,9 +244,17 @@ def _attach_mqtt(wired: Wired) -> None:
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
         device_id = f"simulator-{socket.gethostname()}"
-    attachment = attach_mqtt(wired.bus, wired.session, wired.config.mqtt, device_id)
+    attachment = attach_mqtt(
+        wired.bus, wired.session, wired.config.mqtt, device_id, heart_rate=_hr_source(wired)
+    )
     if attachment is not None:
         wired.closers.append(attachment.close)
+
+
+def _hr_source(wired: Wired) -> bool:
+    """A heart-rate source exists: a strap, or the simulator's treadmill (it sends one)."""
+    plan = getattr(wired, "heart_rate", None)
+    return wired.options.simulate or getattr(plan, "strap", None) is not None
 
 
 async def run_wired(wired: Wired) -> SessionEnded:
@@ -317,6 +348,7 @@ def run_session(options: RunOptions) -> int:
     from treadctl.clock import run as run_loop
 
     wired = prepare(options)
+    _checkins(wired, None, before=True)
     if not options.headless:
         status = _run_with_ui(wired)
         if status is not None:
@@ -324,7 +356,18 @@ def run_session(options: RunOptions) -> int:
         wired.options = _headless(options)
         wired.session.options = _with_headless(wired.session.options)
     ended = run_loop(run_wired(wired), virtual=options.fast)
+    _checkins(wired, ended, before=False)
     return _report(wired, ended)
+
+
+def _checkins(wired: Wired, ended: SessionEnded | None, *, before: bool) -> None:
+    """Effort and knee pain: the morning-after question before, this session's after."""
+    from treadctl.checkins.flow import after_session, before_session
+
+    if before:
+        before_session(wired)
+    else:
+        after_session(wired, ended)
 
 
 def _run_with_ui(wired: Wired) -> int | None:
@@ -345,6 +388,7 @@ def _run_with_ui(wired: Wired) -> int | None:
     )
     ended = ended if isinstance(ended, SessionEnded) else wired.session.ended
     _print_ending(wired, ended)
+    _checkins(wired, ended, before=False)
     return _report(wired, ended)
 
 

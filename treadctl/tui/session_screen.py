@@ -233,6 +233,8 @@ class SessionScreen(Screen[None]):
             speeds = [to_unit(s, unit) for _, s in view.speed_history]
             self.query_one(Sparkline).data = speeds
         message = view.last_clamp and f"capped: {view.last_clamp}"
+        if view.heart_rate_banner:  # stays up while the heart-rate ceiling is not active
+            message = view.heart_rate_banner
         if view.safety_message and view.state is not SessionState.FAULT:
             message = view.safety_message
         self.query_one("#message", Static).update(message or "")
