@@ -28,6 +28,9 @@ COMMAND_MODULES = (
     "progress",
     "config",
     "ftms",
+    "prescription",
+    "report",
+    "clinic",
 )
 
 
@@ -39,7 +42,30 @@ def _common_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="configuration file to use instead of the default one",
     )
+    _add_person_option(common)
     return common
+
+
+def _add_person_option(common: argparse.ArgumentParser) -> None:
+    """``--person NAME`` before or after the sub-command. SUPPRESS: a sub-command's parser
+    that did not see the option leaves the value the main parser found alone."""
+    common.add_argument(
+        "--person",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="whose configuration, caps, history and program to use (default: the config's "
+        "[people] default, else the default person)",
+    )
+
+
+def _select_person(args: argparse.Namespace) -> str | None:
+    """Select the person for this invocation; returns the previous selection to restore."""
+    from treadctl import paths
+    from treadctl.person import resolve
+
+    name, _ = resolve(getattr(args, "person", None), getattr(args, "config", None))
+    args.person = name
+    return paths.set_person(name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
+    previous_person: str | None = None
     try:
+        previous_person = _select_person(args)
         if func is None:
             if _interactive():
                 from treadctl.commands.run import start_screen
@@ -83,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_BAD_INPUT
+    finally:
+        from treadctl import paths
+
+        paths.set_person(previous_person)
 
 
 if __name__ == "__main__":
