@@ -70,10 +70,6 @@ def _when(row: SessionRow) -> str:
     return row.started_at.astimezone().strftime("%a %d %b %Y %H:%M")
 
 
-def _when(row: SessionRow) -> str:
-    return row.started_at.astimezone().strftime("%a %d %b %Y %H:%M")
-
-
 def _session_name(row: SessionRow) -> str:
     name = _e(row.profile_name)
     return f'{name} <span class="muted">(simulated)</span>' if row.simulated else name
