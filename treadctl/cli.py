@@ -63,8 +63,8 @@ def _select_person(args: argparse.Namespace) -> str | None:
     from treadctl import paths
     from treadctl.person import resolve
 
-    name, _ = resolve(getattr(args, "person", None), getattr(args, "config", None))
-    args.person = name
+    name, source = resolve(getattr(args, "person", None), getattr(args, "config", None))
+    args.person, args.person_source = name, source
     return paths.set_person(name)
 
 

@@ -76,7 +76,10 @@ def start_screen(args: argparse.Namespace) -> int:
         return 2
     from treadctl.config import load_config
     from treadctl.session.wiring import RunOptions, run_session
+    from treadctl.tui.person_picker import choose_person_if_needed
 
+    if not choose_person_if_needed(getattr(args, "person_source", "default")):
+        return 0
     config_path = Path(args.config) if getattr(args, "config", None) else None
     choice = run_start_ui(load_config(config_path).config)
     if choice is None:

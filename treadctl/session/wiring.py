@@ -180,9 +180,18 @@ def _attach_mqtt(wired: Wired) -> None:
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
         device_id = f"simulator-{socket.gethostname()}"
-    attachment = attach_mqtt(wired.bus, wired.session, wired.config.mqtt, device_id)
+    attachment = attach_mqtt(
+        wired.bus, wired.session, wired.config.mqtt, device_id, identity=_mqtt_identity(wired)
+    )
     if attachment is not None:
         wired.closers.append(attachment.close)
+
+
+def _mqtt_identity(wired: Wired) -> dict[str, str]:
+    """The person and profile every MQTT state message names (for the clinic view)."""
+    from treadctl.paths import current_person
+
+    return {"person": current_person(), "profile": wired.profile_name}
 
 
 async def run_wired(wired: Wired) -> SessionEnded:
