@@ -62,7 +62,7 @@ def configured_default(config_path: Path | None = None) -> str | None:
 def resolve(person: str | None, config: str | None = None) -> tuple[str, str]:
     """The person a command works for and why: ``(name, "--person" | "TREADCTL_PERSON" |
     "config" | "default")``."""
-    if person:
+    if person is not None:
         return normalise(person), "--person"
     from_env = os.environ.get(PERSON_ENV, "").strip()
     if from_env:
