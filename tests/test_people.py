@@ -173,7 +173,12 @@ def test_picker_is_only_shown_when_nobody_was_named(
     from treadctl.tui import person_picker
 
     asked: list[list[str]] = []
-    monkeypatch.setattr(person_picker, "pick_person", lambda people: asked.append(people) or "bob")
+
+    def pick(people: list[str]) -> str:
+        asked.append(list(people))
+        return "bob"
+
+    monkeypatch.setattr(person_picker, "pick_person", pick)
     assert person_picker.choose_person_if_needed("default")  # only the default person: no question
     assert asked == []
     (isolated_home / "data" / "people" / "bob").mkdir(parents=True)

@@ -71,12 +71,12 @@ def check_caps(caps: dict[str, Any]) -> dict[str, Any]:
         loosest_with(caps)
     except ValidationError as error:
         first = error.errors()[0]
-        loc = tuple(first.get("loc", ())) or (next(iter(caps), "caps"),)
+        loc = tuple(first.get("loc", ()))
         ctx_error = (first.get("ctx") or {}).get("error")
         if isinstance(ctx_error, LocatedValueError):
             raise LocatedValueError((*loc, *ctx_error.loc), ctx_error.reason) from None
         message = str(first.get("msg", "invalid"))
-        raise LocatedValueError(loc, message.removeprefix("Value error, ")) from None
+        raise LocatedValueError(loc or (), message.removeprefix("Value error, ")) from None
     return caps
 
 
