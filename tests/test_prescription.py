@@ -161,6 +161,10 @@ def test_a_real_session_walks_within_the_locked_caps(
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "Notes from your prescription: Walk backward with the rails within reach. "
+        "Stop if the knee hurts more."
+    )
     events = [json.loads(line) for line in audit.read_text().splitlines()]
     clamps = [e for e in events if e["kind"] == "clamp" and e["field"] == "speed"]
     assert clamps and all(e["sent"] <= 1.2 for e in clamps)

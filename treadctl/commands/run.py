@@ -64,7 +64,18 @@ def _main(args: argparse.Namespace) -> int:
         config=Path(args.config) if getattr(args, "config", None) else None,
         speech=not args.no_speech,
     )
+    if headless:
+        _print_walker_notes()
     return run_session(options)
+
+
+def _print_walker_notes() -> None:
+    """The physiotherapist's notes from the person's prescription, before the session starts."""
+    from treadctl.prescription.loading import walker_notes
+
+    notes = walker_notes()
+    if notes:
+        print(f"Notes from your prescription: {notes}", flush=True)
 
 
 def start_screen(args: argparse.Namespace) -> int:

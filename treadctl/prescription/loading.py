@@ -56,3 +56,15 @@ def installed() -> tuple[Path, Prescription] | None:
     if not path.exists():
         return None
     return path, read_prescription(path)
+
+
+def walker_notes() -> str | None:
+    """The installed prescription's notes for the walker, on one line; None without any (a
+    prescription that does not read is reported by the configuration loader, not here)."""
+    try:
+        found = installed()
+    except PrescriptionInvalid:
+        return None
+    if found is None or not found[1].prescription.notes:
+        return None
+    return " ".join(found[1].prescription.notes.split())
