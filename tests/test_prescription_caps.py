@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -117,3 +118,17 @@ def test_the_heart_rate_ceiling_rule_treats_none_as_no_limit() -> None:
     assert rule(140, None) == 140
     assert rule(140, 120) == 120
     assert rule(None, None) is None
+
+
+def test_a_field_without_a_rule_is_locked_only_when_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from treadctl.prescription import strictest as module
+
+    monkeypatch.setattr(module, "RULES", {k: v for k, v in RULES.items() if k != "confirm_turns"})
+    own = SafetyConfig(confirm_turns=True)
+    effective, _ = lock(own, {"max_speed_kmh": 5.0})
+    assert effective.confirm_turns is True  # not named: the walker's
+    effective, decided = lock(own, {"confirm_turns": False})
+    assert effective.confirm_turns is False  # named: the prescription's wins
+    assert "confirm_turns" in decided

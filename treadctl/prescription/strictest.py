@@ -114,6 +114,14 @@ def lock(own: SafetyConfig, caps: Mapping[str, Any]) -> tuple[SafetyConfig, froz
     whose locked value is the effective one, and any the prescription made stricter through its
     forward cap (an open backward cap cannot be looser than the forward cap)."""
     effective = strictest(own, loosest_with(caps))
+    # A field without a rule that the prescription does not name stays the walker's.
+    open_fields = {
+        name: getattr(own, name)
+        for name in type(own).model_fields
+        if name not in RULES and name not in caps
+    }
+    if open_fields:
+        effective = SafetyConfig.model_validate({**effective.model_dump(), **open_fields})
     from_prescription = frozenset(
         name
         for name in type(own).model_fields
