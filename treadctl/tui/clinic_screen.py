@@ -49,6 +49,12 @@ def _link(treadmill: Treadmill) -> str:
 
 
 class ClinicScreen(Screen[None]):
+    DEFAULT_CSS = """
+    ClinicScreen #clinic-title { padding: 0 1; }
+    ClinicScreen #clinic-alarms { padding: 1 2; margin: 0 1; text-style: bold; background: red; }
+    ClinicScreen #clinic-table { height: 1fr; margin: 0 1; }
+    ClinicScreen #clinic-status { dock: bottom; height: auto; padding: 0 1; margin-bottom: 1; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "stop_selected", "Stop selected"),
         *(Binding(str(n), f"stop_number({n})", f"Stop {n}", show=False) for n in range(1, 10)),
