@@ -129,6 +129,7 @@ def speed_and_incline(report: Report) -> str:
                 [i for i, _ in points], [v for _, v in points], "o-", color=colour, label=label
             )
     axes.set_ylabel("km/h")
+    axes.set_ylim(bottom=0)
     incline = axes.twinx()
     points = [(i, r.max_incline_pct) for i, r in enumerate(rows) if r.max_incline_pct is not None]
     if points:
@@ -140,11 +141,12 @@ def speed_and_incline(report: Report) -> str:
             label="highest incline (%)",
         )
     incline.set_ylabel("incline %")
+    incline.set_ylim(bottom=0)
     axes.set_xticks(x, _session_labels(rows), fontsize=7)
     axes.set_title("Speed and incline per session")
     handles = axes.get_legend_handles_labels()
     extra = incline.get_legend_handles_labels()
-    axes.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper left", fontsize=8)
+    axes.legend(handles[0] + extra[0], handles[1] + extra[1], loc="lower left", fontsize=8)
     return _svg(figure)
 
 
