@@ -1,8 +1,8 @@
 """The clinic view against several real simulated sessions on a real broker.
 
 Three walkers (alice, bob, carol) each run ``treadctl --person NAME run retro-10 --simulate
---headless`` as a real child process in real time, publishing to one broker under their own
-topic prefix. The clinic app (Textual's pilot) must list all three with person, profile, bout,
+--headless`` as a real child process in real time, publishing to one broker (alice and carol
+under a topic prefix of their own, bob under a dry run's default, which names him). The clinic app (Textual's pilot) must list all three with person, profile, bout,
 direction and speed; its Stop for alice goes through alice's own remote-command rules (commands
 on: accepted, her belt stops and her row becomes an alarm, first); carol has remote commands off,
 so her treadmill refuses, and the clinic shows the refusal while her belt keeps going.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ import pytest
 
 from tests.mqtt_broker import TestBroker
 from treadctl.mqtt.config import MqttConfig
+from treadctl.mqtt.topics import topic_id
 from treadctl.tui.clinic_app import ClinicApp
 
 pytestmark = pytest.mark.timeout(120)
@@ -29,15 +31,26 @@ pytestmark = pytest.mark.timeout(120)
 PEOPLE = {"alice": True, "bob": True, "carol": False}  # name -> remote commands on
 
 
+def _treadmill_id(person: str) -> str:
+    """bob keeps the default topic of a dry run (the host name and his name); the others set one."""
+    if person == "bob":
+        return topic_id(f"simulator-{socket.gethostname()}-bob")
+    return f"{person}-treadmill"
+
+
 def _write_config(home: Path, person: str, port: int, commands: bool) -> None:
     folder = home / "data" / "people" / person
     folder.mkdir(parents=True, exist_ok=True)
+    own_topic = (
+        ""
+        if person == "bob"
+        else f'topic_prefix = "treadctl/{person}-treadmill"\nclient_id = "treadctl-{person}"\n'
+    )
     (folder / "config.toml").write_text(
         "[mqtt]\n"
         'host = "127.0.0.1"\n'
         f"port = {port}\n"
-        f'topic_prefix = "treadctl/{person}-treadmill"\n'
-        f'client_id = "treadctl-{person}"\n'
+        f"{own_topic}"
         "discovery = false\n"
         "[mqtt.commands]\n"
         f"enabled = {'true' if commands else 'false'}\n",
@@ -102,12 +115,12 @@ async def test_clinic_follows_three_sessions_and_stops_one(
         board = app.board
 
         def moving(person: str) -> bool:
-            treadmill = board.treadmills.get(f"{person}-treadmill")
+            treadmill = board.treadmills.get(_treadmill_id(person))
             return bool(treadmill and treadmill.speed_kmh and treadmill.state == "running")
 
         await _until(lambda: all(moving(p) for p in PEOPLE))
         for person in PEOPLE:
-            treadmill = board.treadmills[f"{person}-treadmill"]
+            treadmill = board.treadmills[_treadmill_id(person)]
             assert treadmill.person == person
             assert treadmill.profile == "Retro 10"
             assert treadmill.bout is not None and treadmill.bout_count == 3
@@ -117,7 +130,7 @@ async def test_clinic_follows_three_sessions_and_stops_one(
         assert screen is not None
         screen.refresh_board()
         await pilot.pause()
-        assert sorted(screen.order) == sorted(f"{p}-treadmill" for p in PEOPLE)
+        assert sorted(screen.order) == sorted(_treadmill_id(p) for p in PEOPLE)
 
         # Stop alice by her row number, as the physiotherapist would.
         number = screen.order.index("alice-treadmill") + 1
@@ -151,5 +164,5 @@ async def test_clinic_follows_three_sessions_and_stops_one(
         await pilot.pause()
         assert "carol" in str(screen.query_one("#clinic-alarms").render())
         assert moving("carol") and moving("bob")
-        assert board.treadmills["bob-treadmill"].last_response is None  # nothing sent to bob
+        assert board.treadmills[_treadmill_id("bob")].last_response is None  # nothing sent to bob
         await pilot.press("q")

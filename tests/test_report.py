@@ -314,3 +314,10 @@ def test_report_of_an_empty_history(
     text, _ = _visible(output.read_text())
     assert "No sessions in this period." in text
     assert "No safety stops or faults in this period." in text
+
+
+def test_a_csv_file_name_means_csv(history: History, tmp_path: Path) -> None:
+    output = tmp_path / "numbers.csv"
+    done = _treadctl(history.home, "--person", "alice", "report", "-o", str(output))
+    assert done.returncode == 0, done.stderr
+    assert output.read_text().startswith("session_id,started_at,iso_week,profile,")

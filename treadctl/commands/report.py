@@ -50,7 +50,11 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         help="write here ('-' for standard output; default: "
         "treadctl-report-<person>-<date>.html or .csv in this folder)",
     )
-    parser.add_argument("--format", choices=("html", "csv"), default="html", help="default html")
+    parser.add_argument(
+        "--format",
+        choices=("html", "csv"),
+        help="html (default) or csv; -o FILE.csv alone also means csv",
+    )
     parser.add_argument(
         "--program",
         metavar="NAME",
@@ -67,6 +71,9 @@ def _main(args: argparse.Namespace) -> int:
     from treadctl.errors import UsageError
     from treadctl.person import current
 
+    if args.format is None:
+        suffix = Path(args.output).suffix.lower() if args.output and args.output != "-" else ""
+        args.format = "csv" if suffix == ".csv" else "html"
     report = build_report(
         weeks=args.weeks, program=args.program, real_only=bool(args.real_only), args=args
     )
