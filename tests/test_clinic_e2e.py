@@ -2,10 +2,11 @@
 
 Three walkers (alice, bob, carol) each run ``treadctl --person NAME run retro-10 --simulate
 --headless`` as a real child process in real time, publishing to one broker (alice and carol
-under a topic prefix of their own, bob under a dry run's default, which names him). The clinic app (Textual's pilot) must list all three with person, profile, bout,
-direction and speed; its Stop for alice goes through alice's own remote-command rules (commands
-on: accepted, her belt stops and her row becomes an alarm, first); carol has remote commands off,
-so her treadmill refuses, and the clinic shows the refusal while her belt keeps going.
+under a topic prefix of their own, bob under a dry run's default, which names him). The clinic
+app (Textual's pilot) must list all three with person, profile, bout, direction and speed. Its
+Stop for alice goes through alice's own remote-command rules (commands on: accepted, her belt
+stops and her row becomes an alarm, first). Carol has remote commands off, so her treadmill does
+not listen: the clinic says the stop went unanswered, loudly, while her belt keeps going.
 """
 
 from __future__ import annotations
