@@ -30,6 +30,9 @@ COMMAND_MODULES = (
     "config",
     "ftms",
     "hr",
+    "prescription",
+    "report",
+    "clinic",
 )
 
 
@@ -46,7 +49,30 @@ def _common_parser(*, top_level: bool) -> argparse.ArgumentParser:
         default=default,
         help="configuration file to use instead of the default one",
     )
+    _add_person_option(common)
     return common
+
+
+def _add_person_option(common: argparse.ArgumentParser) -> None:
+    """``--person NAME`` before or after the sub-command. SUPPRESS: a sub-command's parser
+    that did not see the option leaves the value the main parser found alone."""
+    common.add_argument(
+        "--person",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="whose configuration, caps, history and program to use (default: the config's "
+        "[people] default, else the default person)",
+    )
+
+
+def _select_person(args: argparse.Namespace) -> str | None:
+    """Select the person for this invocation; returns the previous selection to restore."""
+    from treadctl import paths
+    from treadctl.person import resolve
+
+    name, source = resolve(getattr(args, "person", None), getattr(args, "config", None))
+    args.person, args.person_source = name, source
+    return paths.set_person(name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
+    previous_person: str | None = None
     try:
+        previous_person = _select_person(args)
         if func is None:
             if _interactive():
                 from treadctl.commands.run import start_screen
@@ -90,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_BAD_INPUT
+    finally:
+        from treadctl import paths
+
+        paths.set_person(previous_person)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from treadctl.device_config import DeviceSettings
 from treadctl.errors import ConfigError
 from treadctl.hr.config import HeartRateConfig
 from treadctl.mqtt.config import MqttConfig
+from treadctl.person.config import PeopleConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message
 
 # Absolute limits no configuration may exceed: a walking program, not a running one.
@@ -116,6 +117,7 @@ class Config(BaseModel):
     checkins: CheckinConfig = Field(default_factory=CheckinConfig)
     last_device: str | None = None  # address of the treadmill used last
     devices: dict[str, DeviceSettings] = Field(default_factory=dict)  # [devices."ADDRESS"]
+    people: PeopleConfig = Field(default_factory=PeopleConfig)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         if explicit:
             raise ConfigError(f"{config_path}: configuration file not found")
         config = Config()
-        return LoadedConfig(config, config_path, _sources(config, {}, config_path))
+        return _locked(LoadedConfig(config, config_path, _sources(config, {}, config_path)))
     try:
         text = config_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -161,7 +163,14 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         messages = located_messages(error.errors(), config_path, text)
         more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
         raise ConfigError(messages[0] + more) from None
-    return LoadedConfig(config, config_path, _sources(config, data, config_path))
+    return _locked(LoadedConfig(config, config_path, _sources(config, data, config_path)))
+
+
+def _locked(loaded: LoadedConfig) -> LoadedConfig:
+    """The selected person's prescription caps applied (they can be tightened, not loosened)."""
+    from treadctl.prescription.apply import apply_prescription
+
+    return apply_prescription(loaded)
 
 
 def config_from_args(args: Any) -> LoadedConfig:

@@ -95,6 +95,8 @@ def _main(args: argparse.Namespace) -> int:
         adapter=args.adapter,
         **_heart_rate_options(args),
     )
+    if headless:
+        _print_walker_notes()
     return run_session(options)
 
 
@@ -140,6 +142,15 @@ def _heart_rate_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _print_walker_notes() -> None:
+    """The physiotherapist's notes from the person's prescription, before the session starts."""
+    from treadctl.prescription.loading import walker_notes
+
+    notes = walker_notes()
+    if notes:
+        print(f"Notes from your prescription: {notes}", flush=True)
+
+
 def start_screen(args: argparse.Namespace) -> int:
     """``treadctl`` alone on a terminal: pick a profile and a treadmill, then run it."""
     try:
@@ -149,7 +160,10 @@ def start_screen(args: argparse.Namespace) -> int:
         return 2
     from treadctl.config import load_config
     from treadctl.session.wiring import RunOptions, run_session
+    from treadctl.tui.person_picker import choose_person_if_needed
 
+    if not choose_person_if_needed(getattr(args, "person_source", "default")):
+        return 0
     config_path = Path(args.config) if getattr(args, "config", None) else None
     choice = run_start_ui(load_config(config_path).config)
     if choice is None:

@@ -51,11 +51,12 @@ class MqttAttachment:
         backoff: Backoff | None = None,
         outbox_max_items: int = 256,
         heart_rate: bool = True,
+        identity: dict[str, str] | None = None,
     ) -> None:
         settings = connection_settings(config, device_id)  # ConfigError before anything starts
         self.topics = Topics(config.topic_prefix or default_prefix(device_id))
         self.outbox = Outbox(outbox_max_items)
-        self._feed = SessionFeed(self.topics)
+        self._feed = SessionFeed(self.topics, identity)
         self._controls = controls
         self._engine_loop = engine_loop
         discovery = (
@@ -198,6 +199,7 @@ def attach_mqtt(
     device_name: str | None = None,
     backoff: Backoff | None = None,
     heart_rate: bool = True,
+    identity: dict[str, str] | None = None,
 ) -> MqttAttachment | None:
     """Start publishing the session on ``bus`` and taking remote commands for ``controls``.
 
@@ -217,4 +219,5 @@ def attach_mqtt(
         device_name=device_name,
         backoff=backoff,
         heart_rate=heart_rate,
+        identity=identity,
     )

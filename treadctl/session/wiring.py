@@ -243,9 +243,14 @@ def _attach_mqtt(wired: Wired) -> None:
     device_id = _device_label(wired)
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
-        device_id = f"simulator-{socket.gethostname()}"
+        device_id = f"simulator-{socket.gethostname()}" + _person_suffix()
     attachment = attach_mqtt(
-        wired.bus, wired.session, wired.config.mqtt, device_id, heart_rate=_hr_source(wired)
+        wired.bus,
+        wired.session,
+        wired.config.mqtt,
+        device_id,
+        heart_rate=_hr_source(wired),
+        identity=_mqtt_identity(wired),
     )
     if attachment is not None:
         wired.closers.append(attachment.close)
@@ -255,6 +260,22 @@ def _hr_source(wired: Wired) -> bool:
     """A heart-rate source exists: a strap, or the simulator's treadmill (it sends one)."""
     plan = getattr(wired, "heart_rate", None)
     return wired.options.simulate or getattr(plan, "strap", None) is not None
+
+
+def _person_suffix() -> str:
+    """``-<person>`` for a named person: two people's dry runs on one machine get their own
+    topics and client ids instead of knocking each other off the broker."""
+    from treadctl.paths import DEFAULT_PERSON, current_person
+
+    person = current_person()
+    return "" if person == DEFAULT_PERSON else f"-{person}"
+
+
+def _mqtt_identity(wired: Wired) -> dict[str, str]:
+    """The person and profile every MQTT state message names (for the clinic view)."""
+    from treadctl.paths import current_person
+
+    return {"person": current_person(), "profile": wired.profile_name}
 
 
 async def run_wired(wired: Wired) -> SessionEnded:
