@@ -37,6 +37,8 @@ def _common_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config",
         metavar="FILE",
+        # SUPPRESS: a sub-command's copy of the option must not reset one given before it
+        default=argparse.SUPPRESS,
         help="configuration file to use instead of the default one",
     )
     return common

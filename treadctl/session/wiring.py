@@ -143,7 +143,7 @@ def attach_sinks(wired: Wired) -> None:
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
-        HeadlessPrinter().attach(wired.bus)
+        HeadlessPrinter(units=wired.config.units).attach(wired.bus)
 
 
 def _device_label(wired: Wired) -> str:
@@ -203,7 +203,9 @@ def _install_signals(loop: asyncio.AbstractEventLoop, wired: Wired) -> list[int]
     installed: list[int] = []
 
     def on_signal(signum: int) -> None:
-        print(f"treadctl: {signal.Signals(signum).name}: stopping the belt", file=sys.stderr)
+        from treadctl.wording import signal_words
+
+        print(f"treadctl: {signal_words(signum)}: stopping the belt", file=sys.stderr)
         wired.session.request(Request(RequestKind.QUIT, source="signal"))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -263,7 +265,7 @@ def _print_ending(wired: Wired, ended: SessionEnded | None) -> None:
     from treadctl.session.headless import describe
 
     if ended is not None:
-        print(describe(ended))
+        print(describe(ended, wired.config.units))
     if wired.audit_path is not None:
         print(f"audit log: {wired.audit_path}")
 
