@@ -15,7 +15,6 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from treadctl.display_config import DisplayConfig
-
 from treadctl.errors import ConfigError
 from treadctl.mqtt.config import MqttConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message

@@ -60,7 +60,6 @@ def distance_label(unit: SpeedUnit) -> str:
     return "mi" if unit == "mph" else "km"
 
 
-
 def mph_alias(kmh_key: str) -> str:
     """``max_speed_kmh`` -> ``max_speed_mph``: the same setting written in mph."""
     return kmh_key.replace("kmh", "mph")

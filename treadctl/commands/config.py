@@ -158,7 +158,7 @@ body_mass_kg = {num(config.body_mass_kg)}             # for energy estimates
 # last_device = "AA:BB:CC:DD:EE:FF"   # treadmill used when no --device is given
 
 [display]
-units = "{config.display.units}"                 # "kmh" or "mph": every screen, line and new profile
+units = "{config.display.units}"           # "kmh" or "mph": all screens, lines, new profiles
 # (the older top-level `units = "mph"` still works and means the same)
 
 [safety]

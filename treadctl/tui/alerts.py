@@ -7,9 +7,9 @@ from treadctl.events import EndStatus, PhaseName
 from treadctl.tui import fmt
 from treadctl.tui.widgets.banners import Alert
 from treadctl.units import SpeedUnit, format_duration
+from treadctl.view import SessionState, SessionView
 from treadctl.wording import REASONS
 from treadctl.wording import reason_words as _reason_words
-from treadctl.view import SessionState, SessionView
 
 # The supervisor's reasons in words live in treadctl.wording (one table for every screen).
 NOT_STOPPING = "not_stopping"
