@@ -41,10 +41,19 @@ def _positive(text: str) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    from treadctl.config import config_from_args
     from treadctl.history import db, report
+    from treadctl.history.liveness import running_session_id
 
+    units = config_from_args(args).config.units
     conn = db.connect()
     try:
+        newest = db.list_sessions(conn, limit=1)
+        running_id = running_session_id(
+            newest[0].id if newest else None,
+            newest[0].finished if newest else True,
+            db.default_db_path(),
+        )
         if args.action == "show":
             session_id = db.resolve_session_id(conn, args.session)
             session = db.get_session(conn, session_id)
@@ -52,16 +61,18 @@ def _main(args: argparse.Namespace) -> int:
             item = report.detail(
                 session, db.get_laps(conn, session_id), db.get_samples(conn, session_id)
             )
+            running = session_id == running_id
             if args.json:
-                print(json.dumps(report.detail_json(item), indent=2))
+                print(json.dumps(report.detail_json(item, running=running), indent=2))
             else:
-                print(report.show_text(item))
+                print(report.show_text(item, units, running=running))
             return 0
         sessions = db.list_sessions(conn, limit=args.limit)
         if args.json:
-            print(json.dumps([report.session_json(s) for s in sessions], indent=2))
+            body = [report.session_json(s, running=s.id == running_id) for s in sessions]
+            print(json.dumps(body, indent=2))
         else:
-            print(report.history_table(sessions))
+            print(report.history_table(sessions, units, running_id=running_id))
         return 0
     finally:
         conn.close()
