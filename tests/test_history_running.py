@@ -74,5 +74,5 @@ def test_running_then_unfinished(isolated_home: Path) -> None:
         child.wait(timeout=10)
     after = _treadctl(isolated_home, "history")
     assert after.stdout.splitlines()[1].endswith("unfinished")
-    shown = _treadctl(isolated_home, "history", "show", "2").stdout
-    assert "unfinished: no end was recorded (treadctl was killed or crashed)" in shown
+    final = _treadctl(isolated_home, "history", "show", "2").stdout
+    assert "unfinished: no end was recorded (treadctl was killed or crashed)" in final

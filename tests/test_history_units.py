@@ -71,7 +71,7 @@ def test_listing_and_show_in_mph(isolated_home: Path, capsys: pytest.CaptureFixt
     record(db.default_db_path())
     _units(isolated_home, "mph")
     assert main(["history"]) == 0
-    header, row = capsys.readouterr().out.splitlines()
+    header, _row = capsys.readouterr().out.splitlines()
     assert header.split()[5] == "mi" and " km" not in header
     assert main(["history", "show", "1"]) == 0
     text = capsys.readouterr().out
