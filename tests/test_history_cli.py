@@ -78,7 +78,7 @@ def test_history_with_nothing_recorded(capsys: pytest.CaptureFixture[str]) -> No
 def test_export_writes_each_format(
     two_sessions: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fit_path = tmp_path / "out" / "s.fit"
+    fit_path = tmp_path / "s.fit"
     assert main(["export", "1", "--format", "fit", "-o", str(fit_path)]) == 0
     with fitdecode.FitReader(str(fit_path), check_crc=fitdecode.CrcCheck.ENABLED) as reader:
         laps = [f for f in reader if isinstance(f, fitdecode.FitDataMessage) and f.name == "lap"]
