@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "progress",
     "config",
     "ftms",
+    "completion",
 )
 
 
@@ -46,7 +47,9 @@ def _common_parser() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common_parser()
-    parser = argparse.ArgumentParser(
+    from treadctl.suggest import SuggestingParser
+
+    parser = SuggestingParser(
         prog="treadctl",
         description="Backward-walking interval sessions on a Bluetooth FTMS treadmill.",
         parents=[common],

@@ -21,6 +21,7 @@ from tomlkit.items import AoT, Table
 from tomlkit.toml_document import TOMLDocument
 
 from treadctl.config import Config
+from treadctl.profile.library import is_shipped
 from treadctl.profile.loading import ProfileInvalid, parse_profile
 from treadctl.profile.models import Profile
 from treadctl.profile.writing import load_document, save_document
@@ -44,15 +45,6 @@ class Row:
 
     def is_block(self, doc: TOMLDocument) -> bool:
         return self.inner is None and "repeat" in doc["steps"][self.step]
-
-
-def is_shipped(path: Path) -> bool:
-    from treadctl.paths import shipped_profiles_dir
-
-    try:
-        return path.resolve().parent == shipped_profiles_dir().resolve()
-    except OSError:
-        return False
 
 
 def parse_cell(key: str, text: str) -> Any:
