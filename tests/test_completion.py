@@ -95,7 +95,9 @@ def test_zsh(tmp_path: Path, isolated_home: Path) -> None:
     script = _script("zsh", tmp_path)
     text = script.read_text()
     if shutil.which("zsh") is None:
-        warnings.warn("zsh is not installed: its completion script was checked as text only")
+        warnings.warn(
+            "zsh is not installed: its completion script was checked as text only", stacklevel=1
+        )
         assert text.startswith("#compdef treadctl") and "'profile new|--shape'" in text
         return
     assert subprocess.run(["zsh", "-n", str(script)], check=False).returncode == 0
@@ -118,7 +120,9 @@ def test_fish(tmp_path: Path, isolated_home: Path) -> None:
     script = _script("fish", tmp_path)
     text = script.read_text()
     if shutil.which("fish") is None:
-        warnings.warn("fish is not installed: its completion script was checked as text only")
+        warnings.warn(
+            "fish is not installed: its completion script was checked as text only", stacklevel=1
+        )
         assert "complete -c treadctl" in text and "-l shape" in text
         return
     assert subprocess.run(["fish", "-n", str(script)], check=False).returncode == 0

@@ -81,7 +81,7 @@ def test_the_summary_follows_the_units(home: Path, tmp_path: Path) -> None:
 
 def test_default_name_is_fit_and_not_overwritten(home: Path, tmp_path: Path) -> None:
     assert _treadctl(home, "export", "last", cwd=tmp_path).returncode == 0
-    (written,) = tmp_path.glob("treadctl-1-*.fit")
+    assert len(list(tmp_path.glob("treadctl-1-*.fit"))) == 1
     again = _treadctl(home, "export", "last", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
 
