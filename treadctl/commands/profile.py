@@ -146,6 +146,34 @@ def _speed(speed_kmh: float, units: str) -> str:
     return f"{from_kmh(speed_kmh, units):.1f} {speed_label(units)}"  # type: ignore[arg-type]
 
 
+def _unit_label(units: str) -> str:
+    from treadctl.units import speed_label
+
+    return speed_label(units)  # type: ignore[arg-type]
+
+
+def _num(speed_kmh: float, units: str, digits: int = 1) -> str:
+    """A speed in the user's unit without the label: ``4`` km/h, ``2.5`` mph (mph rounded)."""
+    from treadctl.units import from_kmh
+
+    if units != "mph":
+        return f"{speed_kmh:g}"
+    return f"{round(from_kmh(speed_kmh, 'mph'), digits):g}"
+
+
+def _clamp_reason(reason: str, units: str) -> str:
+    """The plan's reasons name caps in km/h ("backward speed cap 4.0 km/h"); in mph, convert."""
+    import re
+
+    if units != "mph":
+        return reason
+
+    def convert(match: re.Match[str]) -> str:
+        return f"{_num(float(match.group(1)), units)} mph"
+
+    return re.sub(r"(\d+(?:\.\d+)?) km/h", convert, reason)
+
+
 def _distance(distance_m: float, units: str) -> str:
     if units == "mph":
         return f"{distance_m / 1609.344:.2f} mi"
@@ -719,14 +747,16 @@ def _print_plan(plan: Plan, profile: Profile, source: str, config: Config) -> No
         if limits.supports_incline
         else "no incline"
     )
+    label = _unit_label(units)
     print(
-        f"  device: {source}: speed {limits.speed_min_kmh:g}-{limits.speed_max_kmh:g} km/h "
-        f"step {limits.speed_increment_kmh:g}, {incline}"
+        f"  device: {source}: speed {_num(limits.speed_min_kmh, units)}-"
+        f"{_num(limits.speed_max_kmh, units)} {label} "
+        f"step {_num(limits.speed_increment_kmh, units, digits=2)}, {incline}"
     )
     print(
-        f"  caps: forward {safety.max_speed_kmh:g} km/h / {safety.max_incline_pct:g} %, "
-        f"backward {safety.max_backward_speed_kmh:g} km/h / "
-        f"{safety.max_backward_incline_pct:g} %"
+        f"  caps: forward {_num(safety.max_speed_kmh, units)} {label} / "
+        f"{safety.max_incline_pct:g} %, backward {_num(safety.max_backward_speed_kmh, units)} "
+        f"{label} / {safety.max_backward_incline_pct:g} %"
     )
     print(f"  the belt starts at {_speed(plan.start_speed_kmh, units)}")
     print()
@@ -757,10 +787,14 @@ def _print_plan(plan: Plan, profile: Profile, source: str, config: Config) -> No
     if plan.clamps:
         print(f"{len(plan.clamps)} clamp(s) and rounding(s), applied before anything moves:")
         for clamp in plan.clamps:
-            unit = "km/h" if clamp.field == "speed" else "%"
+            if clamp.field == "speed":
+                asked, sent = _num(clamp.asked, units, 2), _num(clamp.sent, units, 2)
+                unit = _unit_label(units)
+            else:
+                asked, sent, unit = f"{clamp.asked:g}", f"{clamp.sent:g}", "%"
             print(
-                f"  bout {clamp.bout_index + 1}: {clamp.field} {clamp.asked:g} -> "
-                f"{clamp.sent:g} {unit} ({clamp.reason})"
+                f"  bout {clamp.bout_index + 1}: {clamp.field} {asked} -> {sent} {unit} "
+                f"({_clamp_reason(clamp.reason, units)})"
             )
     else:
         print("no clamps: every target is within the caps and the device's range")
