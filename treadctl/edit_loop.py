@@ -102,3 +102,33 @@ def _discard(copy: Path) -> None:
         copy.parent.rmdir()
     except OSError:
         pass
+
+
+def edit_profile_externally(
+    path: Path, *, ask: Callable[[str], str] = _ask
+) -> tuple[Path, EditResult]:
+    """``$EDITOR`` on a copy of the profile at ``path``; returns where it is (or would be)
+    saved and how it went. A shipped profile is saved as the user's own copy."""
+    from treadctl.paths import user_profiles_dir
+    from treadctl.profile.library import is_shipped
+    from treadctl.profile.loading import ProfileInvalid, parse_profile
+
+    target = user_profiles_dir() / path.name if is_shipped(path) else path
+    if target != path and target.exists():
+        raise UsageError(
+            f"{path.stem!r} is a shipped profile and you already have a copy, {target}; "
+            "edit that one (`treadctl profile edit` picks it by name)"
+        )
+    try:
+        original = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: cannot read: {error}") from None
+
+    def problems(text: str) -> list[str]:
+        try:
+            parse_profile(text, target)
+        except ProfileInvalid as error:
+            return error.messages
+        return []
+
+    return target, edit_until_valid(original, target, problems, ask=ask)

@@ -507,6 +507,11 @@ def _edit(args: argparse.Namespace) -> int:
 
     path = resolve_profile(args.profile)
     if not args.external and sys.stdin.isatty() and sys.stdout.isatty():
+        syntax = _toml_syntax_problem(path)
+        if syntax is not None:  # the table needs TOML it can read: fix it in $EDITOR first
+            print(syntax, file=sys.stderr)
+            print("treadctl: not valid TOML, so it opens in $EDITOR instead", file=sys.stderr)
+            return _edit_external(path, args.profile)
         from treadctl.config import config_from_args
         from treadctl.tui.app import run_editor
 
@@ -514,34 +519,35 @@ def _edit(args: argparse.Namespace) -> int:
     return _edit_external(path, args.profile)
 
 
+def _toml_syntax_problem(path: Path) -> str | None:
+    import tomllib
+
+    from treadctl.profile.locate import toml_syntax_message
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{path}: cannot read: {error}"
+    except tomllib.TOMLDecodeError as error:
+        return toml_syntax_message(error, path, text)
+    return None
+
+
 def _edit_external(path: Path, name: str) -> int:
     """``$EDITOR`` on a temporary copy, saved only once it is valid (as ``visudo`` does); a
     shipped profile is saved as the user's own copy, the shipped file is never touched."""
-    from treadctl.edit_loop import edit_until_valid
+    from treadctl.edit_loop import edit_profile_externally
     from treadctl.paths import user_profiles_dir
     from treadctl.profile.library import is_shipped
-    from treadctl.profile.loading import ProfileInvalid, parse_profile, read_profile
+    from treadctl.profile.loading import read_profile
 
-    target = user_profiles_dir() / path.name if is_shipped(path) else path
-    if target != path:
-        if target.exists():
-            from treadctl.errors import UsageError
-
-            raise UsageError(
-                f"{name!r} is a shipped profile and you already have a copy, {target}; "
-                "edit that one (`treadctl profile edit` picks it by name)"
-            )
-        print(f"{path.stem} is a shipped profile: your edit will be saved to {target}")
-    original = path.read_text(encoding="utf-8")
-
-    def problems(text: str) -> list[str]:
-        try:
-            parse_profile(text, target)
-        except ProfileInvalid as error:
-            return error.messages
-        return []
-
-    result = edit_until_valid(original, target, problems)
+    if is_shipped(path) and not (user_profiles_dir() / path.name).exists():
+        print(
+            f"{path.stem} is a shipped profile: your edit will be saved to "
+            f"{user_profiles_dir() / path.name}"
+        )
+    target, result = edit_profile_externally(path)
     if not result.changed:
         print(f"no changes; {path} is unchanged")
         return 0
