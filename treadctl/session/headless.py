@@ -84,9 +84,13 @@ def _phase(event: PhaseChanged) -> str | None:
 
 
 def _safety(event: SafetyEvent) -> str:
-    """``belt stopped: the safety key was pulled — <the supervisor's advice>``."""
-    message = f" — {event.message}" if event.message else ""
-    return f"{action_words(event.action)}: {reason_words(event.reason)}{message}"
+    """``belt stopped: the safety key was pulled — <the supervisor's advice>`` (the advice alone
+    when it already starts with those words)."""
+    words = reason_words(event.reason)
+    message = event.message.strip()
+    if message and message.lower().startswith(words.lower()):
+        return f"{action_words(event.action)}: {message}"
+    return f"{action_words(event.action)}: {words}" + (f" — {message}" if message else "")
 
 
 def _clamp(event: Clamped, units: SpeedUnit) -> str:
