@@ -128,7 +128,10 @@ def test_fish(tmp_path: Path, isolated_home: Path) -> None:
     assert subprocess.run(["fish", "-n", str(script)], check=False).returncode == 0
     cases = [
         ("treadctl prof", "profile\twork with workout profiles"),
-        ("treadctl profile new walk --shape ", "block\talternating rounds, or one backward block"),
+        (
+            "treadctl profile new walk --shape ",
+            "block\talternating rounds, or one backward block (default: alternating)",
+        ),
         ("treadctl profile show alt", "alternating-30"),
         ("treadctl export 1 --f", "--force\treplace an existing file"),
     ]

@@ -102,7 +102,7 @@ def command_tree(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) ->
             node.options.append(
                 Option(
                     flags=tuple(action.option_strings),
-                    help=_plain(action.help or ""),
+                    help=_plain(_expanded_help(action, parser.prog)),
                     takes_value=action.nargs != 0,
                     choices=tuple(str(c) for c in action.choices or ()),
                     is_file=any(word in metavar for word in _FILE_WORDS),
@@ -116,8 +116,17 @@ def command_tree(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) ->
     return node
 
 
+def _expanded_help(action: argparse.Action, prog: str) -> str:
+    """The help text as ``--help`` shows it (``%(default)s`` filled in)."""
+    text = action.help or ""
+    try:
+        return text % {**vars(action), "prog": prog}
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
 def _plain(text: str) -> str:
-    return " ".join(text.replace("%%", "%").split()).replace("%(default)s", "").strip()
+    return " ".join(text.split())
 
 
 def _paths(tree: Node) -> list[str]:

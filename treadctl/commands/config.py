@@ -12,7 +12,7 @@ _SECRET_KEYS = {"mqtt.password"}
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
-        "config", parents=[common], help="show or create the configuration file"
+        "config", parents=[common], help="show, edit or create the configuration file"
     )
     actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = actions.add_parser(

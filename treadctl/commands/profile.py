@@ -39,37 +39,62 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         description="Write a new profile from a template: a warm-up, then ROUNDS rounds of a "
         "backward bout and a forward bout (--shape alternating) or one long backward block "
         "(--shape block), then a cool-down. Speeds are in --units (default: your configured "
-        "units). Durations are like 2m, 1m30s, 90s or 1:30. The file goes to your profile "
+        "units). Durations are like 2m, 1m30s or 90s. The file goes to your profile "
         "folder unless --output says otherwise; edit it afterwards with `treadctl profile edit`.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     new.add_argument("name", help="the profile's name; its file name is made from it")
     new.add_argument(
         "--shape",
         choices=("alternating", "block"),
         default="alternating",
-        help="alternating rounds, or one backward block",
+        help="alternating rounds, or one backward block (default: %(default)s)",
     )
-    new.add_argument("--rounds", type=int, default=6, help="alternating rounds")
-    new.add_argument("--backward", default="2m", metavar="DURATION", help="each backward bout")
-    new.add_argument("--forward", default="2m", metavar="DURATION", help="each forward bout")
+    new.add_argument(
+        "--rounds", type=int, default=6, help="alternating rounds (default: %(default)s)"
+    )
+    new.add_argument(
+        "--backward",
+        default="2m",
+        metavar="DURATION",
+        help="each backward bout (default: %(default)s)",
+    )
+    new.add_argument(
+        "--forward",
+        default="2m",
+        metavar="DURATION",
+        help="each forward bout (default: %(default)s)",
+    )
     new.add_argument(
         "--backward-speed",
         type=float,
         metavar="SPEED",
-        help="backward speed (default 1.3 km/h, or 0.8 mph)",
+        help="backward speed (default: 1.3 km/h, or 0.8 mph)",
     )
     new.add_argument(
         "--forward-speed",
         type=float,
         metavar="SPEED",
-        help="forward speed (default 3.0 km/h, or 1.9 mph)",
+        help="forward speed (default: 3.0 km/h, or 1.9 mph)",
     )
     new.add_argument(
-        "--incline", type=float, default=0.0, metavar="PCT", help="backward incline, percent"
+        "--incline",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="backward incline, percent (default: %(default)s)",
     )
-    new.add_argument("--warmup", default="4m", metavar="DURATION", help="warm-up; 0 for none")
-    new.add_argument("--cooldown", default="2m", metavar="DURATION", help="cool-down; 0 for none")
+    new.add_argument(
+        "--warmup",
+        default="4m",
+        metavar="DURATION",
+        help="warm-up; 0 for none (default: %(default)s)",
+    )
+    new.add_argument(
+        "--cooldown",
+        default="2m",
+        metavar="DURATION",
+        help="cool-down; 0 for none (default: %(default)s)",
+    )
     new.add_argument(
         "--units", choices=("kmh", "mph"), help="units of the speeds (default: configured units)"
     )
