@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-FIXER = "import pathlib, sys\np = pathlib.Path(sys.argv[1])\np.write_text(p.read_text().replace('speed = = 1', 'speed = 1.5'))\n"
+FIXER = (
+    "import pathlib, sys\np = pathlib.Path(sys.argv[1])\n"
+    "p.write_text(p.read_text().replace('speed = = 1', 'speed = 1.5'))\n"
+)
 
 
 def _run_on_a_terminal(
