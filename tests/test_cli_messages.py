@@ -151,3 +151,19 @@ def test_zwo_rounds_marked_differently_are_unrolled(isolated_home: Path, tmp_pat
     assert directions.count("backward") == 1 and directions[1] == "backward"
     wrong = treadctl(isolated_home, "profile", "import", str(source), "--backward", "9")
     assert wrong.returncode == 2 and "--list" in wrong.stderr
+
+
+def test_config_before_or_after_the_command(isolated_home: Path, tmp_path: Path) -> None:
+    config = tmp_path / "mine.toml"
+    config.write_text('[display]\nunits = "mph"\n')
+    for argv in (
+        ["--config", str(config), "config", "show"],
+        ["config", "show", "--config", str(config)],
+    ):
+        shown = treadctl(isolated_home, *argv)
+        assert shown.returncode == 0, shown.stderr
+        assert f"# configuration file: {config}" in shown.stdout
+        assert "display.units" in shown.stdout and '"mph"' in shown.stdout
+    assert treadctl(isolated_home, "--config", str(config), "config", "path").stdout.strip() == str(
+        config
+    )
