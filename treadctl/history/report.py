@@ -213,7 +213,7 @@ def heading_lines(
         backward_s, forward_s, duration_s = s.backward_s, s.forward_s, s.duration_s
         distance = _lap_distance_value(s.distance_m, units)
         energy = f"{s.energy_kcal:.0f} kcal"
-    return [
+    lines = [
         f"Session {s.id}: {s.profile_name}{' (simulated)' if s.simulated else ''} on {s.device}",
         f"Started {s.started_at.astimezone():%Y-%m-%d %H:%M}, {format_duration(duration_s)}"
         f" long, {ended_line(s, running=running)}",
@@ -221,6 +221,15 @@ def heading_lines(
         f" {_distance_text(distance, units)}, {energy},"
         f" bouts {s.bouts_completed}/{s.bouts_total}",
     ]
+    walked = (round(s.backward_s), round(s.forward_s))
+    if item.laps and s.finished and walked != (round(backward_s), round(forward_s)):
+        # `history` and progress count walking time only; the rows tile the whole session
+        # (start-up and turn-arounds included), so say both rather than disagree silently.
+        lines.append(
+            f"Walking only (as `history` lists it): backward {format_duration(s.backward_s)},"
+            f" forward {format_duration(s.forward_s)}"
+        )
+    return lines
 
 
 LAP_HEADER = ("bout", "direction", "label", "time", "distance", "avg km/h", "kcal")
