@@ -53,7 +53,7 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
     [
         ("units = 'kmh'\n[safety]\nmax_sped_kmh = 3\n", ":3: safety.max_sped_kmh: unknown key"),
         ("[safety]\nmax_speed_kmh = 5\nmax_backward_speed_kmh = 6\n", ":3: safety.max_backward"),
-        ("[safety]\nwatchdog_s = -1\n", ":2: safety.watchdog_s: Input should be greater than 0"),
+        ("[safety]\nwatchdog_s = -1\n", ":2: safety.watchdog_s: must be more than 0 s"),
         ("units = 'furlongs'\n", ":1: units:"),
         ("[safety\n", ":1: invalid TOML"),
         ("[safety]\nturn_speed_kmh = 5.0\n", ":2: safety.turn_speed_kmh: must not be above"),

@@ -147,7 +147,7 @@ def test_killed_real_session_leaves_its_samples(
     assert item["duration_s"] == round(last, 1)
     assert item["bouts_total"] == len(load_profile(PROFILE).expand())
     assert main(["history", "show", "last"]) == 0
-    assert "interrupted (incomplete)" in capsys.readouterr().out
+    assert "unfinished: no end was recorded (treadctl was killed" in capsys.readouterr().out
 
     # And exports: a valid FIT file whose one lap so far covers the recorded time.
     out = tmp_path / "killed.fit"

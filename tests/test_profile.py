@@ -88,7 +88,7 @@ BAD_CASES = [
     ("negative number", GOOD.replace("duration = 90", "duration = -90"), 19, "bouts[2].duration"),
     ("speed 80", GOOD.replace("speed = 3.0", "speed = 80", 1), 9, "steps[1].speed:"),
     ("wrong direction", GOOD.replace('"backward"', '"backwards"'), 14, "bouts[1].direction:"),
-    ("empty steps", 'name = "x"\nsteps = []\n', 2, "steps: List should have at least 1"),
+    ("empty steps", 'name = "x"\nsteps = []\n', 2, "steps: needs at least one bout"),
     ("repeat 0", GOOD.replace("repeat = 2", "repeat = 0"), 12, "steps[2].repeat:"),
     ("missing name", GOOD.replace('name = "Test"', ""), 1, "name: required"),
 ]  # fmt: skip

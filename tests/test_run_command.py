@@ -163,7 +163,7 @@ def test_the_last_line_says_how_the_session_ended_in_words() -> None:
 
     assert describe(SessionEnded(10.0, EndStatus.COMPLETED, "completed")) == "session completed"
     stopped = describe(SessionEnded(10.0, EndStatus.SAFETY_STOP, "safety_key"))
-    assert stopped == "session ended in a safety stop: safety key"
+    assert stopped == "session ended: the safety key was pulled"
     assert describe(SessionEnded(3.0, EndStatus.INTERRUPTED, "signal")) == (
-        "session interrupted: signal"
+        "session interrupted: stopped with Ctrl-C (or a stop signal)"
     )

@@ -94,9 +94,10 @@ async def test_invalid_edit_is_reported_and_not_saved(profile_path: Path) -> Non
     app = EditorApp(profile_path, Config())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("enter", *"sideways", "enter")
+        await pilot.press("right", "enter", *"5h", "enter")  # the warm-up's duration
         assert editor(app).profile is None
-        assert any("direction" in p for p in editor(app).problems)
+        # plain words, not pydantic's "Input should be less than or equal to 14400"
+        assert editor(app).problems == ["line 8: steps[1].duration: at most 14400 s (4 h)"]
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert profile_path.read_text() == PROFILE

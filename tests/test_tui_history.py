@@ -29,6 +29,7 @@ from treadctl.tui.progress_screen import ProgressScreen
 from treadctl.tui.session_detail import SessionDetailScreen
 from treadctl.tui.start_screen import StartScreen
 from treadctl.tui.widgets.tables import ReportTable
+from treadctl.units import format_duration
 
 SIZE = (80, 24)
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # ISO week 2026-W10
@@ -118,23 +119,20 @@ async def test_history_rows_match_the_history_command(
                 str(item["id"]),
                 datetime.fromisoformat(item["started_at"]).astimezone().strftime("%Y-%m-%d %H:%M"),
                 item["profile"] + (" (sim)" if item["simulated"] else ""),
-                f"{item['backward_s'] / 60:.1f}",
-                f"{item['forward_s'] / 60:.1f}",
-                f"{item['distance_m'] / 1000:.2f} km",
+                format_duration(item["backward_s"]),
+                format_duration(item["forward_s"]),
+                f"{item['distance_m'] / 1000:.2f}",
                 f"{item['energy_kcal']:.0f}",
-                item["end_status"].replace("_", " ")
-                + ("" if item["finished"] else " (incomplete)"),
+                item["end_status"].replace("_", " ") if item["finished"] else "unfinished",
             ]
             for item in reported
         ]
         assert rows(table) == expected
-        assert rows(table)[2][-1] == "interrupted (incomplete)"  # the killed one
+        assert rows(table)[2][-1] == "unfinished"  # the killed one
         # the last column can be off a narrow screen: the highlighted session's end is spelt out
         assert text_of(screen, "#history-ended").startswith("Session 4: completed")
         await pilot.press("down", "down")
-        assert "Session 2: interrupted (incomplete): no end recorded" in text_of(
-            screen, "#history-ended"
-        )
+        assert "Session 2: unfinished: no end was recorded" in text_of(screen, "#history-ended")
 
 
 async def test_enter_shows_the_bouts_and_chart_and_escape_goes_back(

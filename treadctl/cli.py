@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "prescription",
     "report",
     "clinic",
+    "completion",
 )
 
 
@@ -77,7 +78,9 @@ def _select_person(args: argparse.Namespace) -> str | None:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common_parser(top_level=False)
-    parser = argparse.ArgumentParser(
+    from treadctl.suggest import SuggestingParser
+
+    parser = SuggestingParser(
         prog="treadctl",
         description="Backward-walking interval sessions on a Bluetooth FTMS treadmill.",
         parents=[_common_parser(top_level=True)],

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from treadctl.checkins.config import CheckinConfig
 from treadctl.device_config import DeviceSettings
+from treadctl.display_config import DisplayConfig
 from treadctl.errors import ConfigError
 from treadctl.hr.config import HeartRateConfig
 from treadctl.mqtt.config import MqttConfig
@@ -66,6 +67,12 @@ class SafetyConfig(BaseModel):
     hr_ceiling_step_kmh: float = Field(default=0.3, gt=0, le=2.0)
     require_hr: bool = False  # an untrusted heart rate stops the belt instead of a banner
 
+    @model_validator(mode="before")
+    @classmethod
+    def _mph_keys(cls, data: Any) -> Any:
+        """Speeds may be written in mph (``max_speed_mph``), but only one of the two per cap."""
+        return _fold_mph(data, SPEED_KEYS)
+
     @model_validator(mode="after")
     def _backward_is_stricter(self) -> Self:
         pairs = (
@@ -85,6 +92,27 @@ class SafetyConfig(BaseModel):
                 f"must not be above max_backward_speed_kmh ({self.max_backward_speed_kmh:g})",
             )
         return self
+
+
+SPEED_KEYS = (
+    "max_speed_kmh",
+    "max_backward_speed_kmh",
+    "turn_speed_kmh",
+    "max_acceleration_kmh_per_s",
+    "max_backward_acceleration_kmh_per_s",
+)
+
+
+def _fold_mph(data: Any, kmh_keys: tuple[str, ...]) -> Any:
+    from treadctl.units import fold_mph_keys
+
+    try:
+        return fold_mph_keys(data, kmh_keys)
+    except KeyError as error:
+        mph_key = str(error.args[0])
+        raise LocatedValueError(
+            (mph_key,), f"give either {mph_key} or {mph_key.replace('mph', 'kmh')}, not both"
+        ) from None
 
 
 class ZonesConfig(BaseModel):
@@ -108,7 +136,8 @@ class ZonesConfig(BaseModel):
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    units: Literal["kmh", "mph"] = "kmh"
+    units: Literal["kmh", "mph"] = "kmh"  # an alias of display.units, kept for old files
+    display: DisplayConfig = Field(default_factory=DisplayConfig)
     body_mass_kg: float = Field(default=70.0, gt=20, le=400)  # for energy estimates
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
@@ -118,6 +147,31 @@ class Config(BaseModel):
     last_device: str | None = None  # address of the treadmill used last
     devices: dict[str, DeviceSettings] = Field(default_factory=dict)  # [devices."ADDRESS"]
     people: PeopleConfig = Field(default_factory=PeopleConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _units_alias(cls, data: Any) -> Any:
+        """``[display] units`` and the older top-level ``units`` are one setting."""
+        return fold_units_alias(data)
+
+
+def fold_units_alias(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    display = data.get("display")
+    if display is not None and not isinstance(display, dict):
+        return data  # the model says what is wrong with it
+    chosen = display.get("units") if display else None
+    if chosen is None:
+        if "units" in data:
+            return {**data, "display": {**(display or {}), "units": data["units"]}}
+        return data
+    if "units" in data and data["units"] != chosen:
+        raise LocatedValueError(
+            ("units",),
+            f"says {data['units']!r} but [display] units says {chosen!r}; keep one of them",
+        )
+    return {**data, "units": chosen}
 
 
 @dataclass(frozen=True)
@@ -199,6 +253,15 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _present(data: dict[str, Any], dotted_key: str) -> bool:
+    """Whether the file set ``dotted_key`` (also as its mph twin, or via the units alias)."""
+    if "kmh" in dotted_key and _present_exactly(data, dotted_key.replace("kmh", "mph")):
+        return True
+    if dotted_key in ("units", "display.units"):
+        return _present_exactly(data, "units") or _present_exactly(data, "display.units")
+    return _present_exactly(data, dotted_key)
+
+
+def _present_exactly(data: dict[str, Any], dotted_key: str) -> bool:
     node: Any = data
     for part in dotted_key.split("."):
         if not isinstance(node, dict) or part not in node:

@@ -1,5 +1,5 @@
-"""`treadctl config`: show the effective configuration and where each value came from; write a
-commented default file."""
+"""`treadctl config`: show the effective configuration and where each value came from; print the
+file's path; edit it safely in $EDITOR; write a commented default file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ _SECRET_KEYS = {"mqtt.password"}
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
-        "config", parents=[common], help="show or create the configuration file"
+        "config", parents=[common], help="show, edit or create the configuration file"
     )
     actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = actions.add_parser(
@@ -23,6 +23,80 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     init = actions.add_parser("init", parents=[common], help="write a commented default file")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(func=_init)
+    where = actions.add_parser(
+        "path", parents=[common], help="print the configuration file's path (it may not exist)"
+    )
+    where.set_defaults(func=_path)
+    edit = actions.add_parser(
+        "edit",
+        parents=[common],
+        help="edit the configuration in $EDITOR; saved only when it is valid",
+        description="Open a copy of the configuration file (the commented defaults if there is "
+        "none yet) in $VISUAL or $EDITOR. The file is replaced only when the edited text is "
+        "valid; otherwise the problems are listed and you can edit again.",
+    )
+    edit.set_defaults(func=_edit)
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    from treadctl.config import default_config_path
+
+    value = getattr(args, "config", None)
+    return Path(value) if value else default_config_path()
+
+
+def _path(args: argparse.Namespace) -> int:
+    path = _config_path(args)
+    print(path)
+    return 0
+
+
+def config_text_problems(text: str, path: Path) -> list[str]:
+    """What is wrong with ``text`` as a configuration file (``file:line: key: reason``)."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from treadctl.config import Config
+    from treadctl.profile.locate import located_messages, toml_syntax_message
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return [toml_syntax_message(error, path, text)]
+    try:
+        Config.model_validate(data)
+    except ValidationError as error:
+        return located_messages(error.errors(), path, text)
+    return []
+
+
+def _edit(args: argparse.Namespace) -> int:
+    from treadctl.atomic import atomic_write_text
+    from treadctl.edit_loop import edit_until_valid
+    from treadctl.errors import UsageError
+
+    path = _config_path(args)
+    if path.exists():
+        try:
+            original = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"{path}: cannot read: {error}") from None
+    else:
+        original = default_config_text()
+    result = edit_until_valid(
+        original,
+        path,
+        lambda text: config_text_problems(text, path),
+        write=lambda target, text: atomic_write_text(target, text, new_file_mode=0o600),
+    )
+    if result.saved:
+        print(f"wrote {path}")
+        return 0
+    if not result.changed:
+        print(f"no changes; {path} " + ("is unchanged" if path.exists() else "was not created"))
+        return 0
+    return 2
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -55,10 +129,10 @@ def _show(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from treadctl.atomic import atomic_write_text
-    from treadctl.config import default_config_path, load_config
+    from treadctl.config import load_config
     from treadctl.errors import UsageError
 
-    path = Path(args.config) if args.config else default_config_path()
+    path = _config_path(args)
     if path.exists() and not args.force:
         raise UsageError(f"{path} already exists; use --force to replace it")
     atomic_write_text(path, default_config_text(), new_file_mode=0o600)
@@ -82,13 +156,17 @@ def default_config_text() -> str:
 # treadctl configuration. Every key is optional: delete a line to use the default.
 # `treadctl config show` prints the effective values and where each came from.
 
-units = "{config.units}"                 # "kmh" or "mph", for display and new profiles
 body_mass_kg = {num(config.body_mass_kg)}             # for energy estimates
 # last_device = "AA:BB:CC:DD:EE:FF"   # treadmill used when no --device is given
+
+[display]
+units = "{config.display.units}"           # "kmh" or "mph": all screens, lines, new profiles
+# (the older top-level `units = "mph"` still works and means the same)
 
 [safety]
 # Caps applied to every command, whatever a profile, a key or MQTT asks for. Backward caps
 # must not be above the forward ones. The defaults suit a beginner walking backward.
+# Speeds may be written in mph instead: max_speed_mph = 5 (one of the two per cap).
 max_speed_kmh = {num(safety.max_speed_kmh)}
 max_backward_speed_kmh = {num(safety.max_backward_speed_kmh)}
 max_incline_pct = {num(safety.max_incline_pct)}

@@ -42,10 +42,19 @@ def _positive(text: str) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    from treadctl.config import config_from_args
     from treadctl.history import db, report
+    from treadctl.history.liveness import running_session_id
 
+    units = config_from_args(args).config.units
     conn = db.connect()
     try:
+        newest = db.list_sessions(conn, limit=1)
+        running_id = running_session_id(
+            newest[0].id if newest else None,
+            newest[0].finished if newest else True,
+            db.default_db_path(),
+        )
         if args.action == "show":
             session_id = db.resolve_session_id(conn, args.session)
             session = db.get_session(conn, session_id)
@@ -54,20 +63,28 @@ def _main(args: argparse.Namespace) -> int:
                 session, db.get_laps(conn, session_id), db.get_samples(conn, session_id)
             )
             checkin = _checkins(conn).get(session_id)
+            running = session_id == running_id
             if args.json:
-                print(json.dumps(_with_checkin(report.detail_json(item), checkin), indent=2))
+                detail = report.detail_json(item, running=running)
+                print(json.dumps(_with_checkin(detail, checkin), indent=2))
             else:
-                print(report.show_text(item))
+                print(report.show_text(item, units, running=running))
                 if checkin is not None and not checkin.empty:
                     print(f"check-in: {checkin.describe()}")
             return 0
         sessions = db.list_sessions(conn, limit=args.limit)
         checkins = _checkins(conn)
         if args.json:
-            rows = [_with_checkin(report.session_json(s), checkins.get(s.id)) for s in sessions]
+            rows = [
+                _with_checkin(
+                    report.session_json(s, running=s.id == running_id), checkins.get(s.id)
+                )
+                for s in sessions
+            ]
             print(json.dumps(rows, indent=2))
         else:
-            print(_table_with_checkins(report.history_table(sessions), sessions, checkins))
+            table = report.history_table(sessions, units, running_id=running_id)
+            print(_table_with_checkins(table, sessions, checkins))
         return 0
     finally:
         conn.close()

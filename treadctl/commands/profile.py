@@ -1,12 +1,10 @@
-"""`treadctl profile`: list, show, new, validate, edit, copy, import and check workout profiles."""
+"""`treadctl profile`: list, show, new, validate, edit, copy, delete, import and check workout
+profiles."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     actions = parser.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", parents=[common], help="list shipped and user profiles")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
     listing.set_defaults(func=_list)
 
     show = actions.add_parser("show", parents=[common], help="the expanded timeline and totals")
@@ -33,19 +32,75 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     show.add_argument("--json", action="store_true", help="timeline and totals as JSON")
     show.set_defaults(func=_show)
 
-    new = actions.add_parser("new", parents=[common], help="create a profile from a template")
-    new.add_argument("name")
-    new.add_argument("--shape", choices=("alternating", "block"), default="alternating")
-    new.add_argument("--rounds", type=int, default=6, help="alternating rounds (default 6)")
-    new.add_argument("--backward", default="2m", metavar="DURATION", help="each backward bout")
-    new.add_argument("--forward", default="2m", metavar="DURATION", help="each forward bout")
-    new.add_argument("--backward-speed", type=float, help="default 1.3 km/h (0.8 mph)")
-    new.add_argument("--forward-speed", type=float, help="default 3.0 km/h (1.9 mph)")
-    new.add_argument("--incline", type=float, default=0.0, help="backward incline, percent")
-    new.add_argument("--warmup", default="4m", metavar="DURATION", help="0 for none")
-    new.add_argument("--cooldown", default="2m", metavar="DURATION", help="0 for none")
-    new.add_argument("--units", choices=("kmh", "mph"), help="default: the configured units")
-    new.add_argument("--output", metavar="FILE", help="where to write (default: user folder)")
+    new = actions.add_parser(
+        "new",
+        parents=[common],
+        help="create a profile from a template",
+        description="Write a new profile from a template: a warm-up, then ROUNDS rounds of a "
+        "backward bout and a forward bout (--shape alternating) or one long backward block "
+        "(--shape block), then a cool-down. Speeds are in --units (default: your configured "
+        "units). Durations are like 2m, 1m30s or 90s. The file goes to your profile "
+        "folder unless --output says otherwise; edit it afterwards with `treadctl profile edit`.",
+    )
+    new.add_argument("name", help="the profile's name; its file name is made from it")
+    new.add_argument(
+        "--shape",
+        choices=("alternating", "block"),
+        default="alternating",
+        help="alternating rounds, or one backward block (default: %(default)s)",
+    )
+    new.add_argument(
+        "--rounds", type=int, default=6, help="alternating rounds (default: %(default)s)"
+    )
+    new.add_argument(
+        "--backward",
+        default="2m",
+        metavar="DURATION",
+        help="each backward bout (default: %(default)s)",
+    )
+    new.add_argument(
+        "--forward",
+        default="2m",
+        metavar="DURATION",
+        help="each forward bout (default: %(default)s)",
+    )
+    new.add_argument(
+        "--backward-speed",
+        type=float,
+        metavar="SPEED",
+        help="backward speed (default: 1.3 km/h, or 0.8 mph)",
+    )
+    new.add_argument(
+        "--forward-speed",
+        type=float,
+        metavar="SPEED",
+        help="forward speed (default: 3.0 km/h, or 1.9 mph)",
+    )
+    new.add_argument(
+        "--incline",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="backward incline, percent (default: %(default)s)",
+    )
+    new.add_argument(
+        "--warmup",
+        default="4m",
+        metavar="DURATION",
+        help="warm-up; 0 for none (default: %(default)s)",
+    )
+    new.add_argument(
+        "--cooldown",
+        default="2m",
+        metavar="DURATION",
+        help="cool-down; 0 for none (default: %(default)s)",
+    )
+    new.add_argument(
+        "--units", choices=("kmh", "mph"), help="units of the speeds (default: configured units)"
+    )
+    new.add_argument(
+        "--output", metavar="FILE", help="where to write (default: your profile folder)"
+    )
     new.set_defaults(func=_new)
 
     validate = actions.add_parser("validate", parents=[common], help="check profile files")
@@ -65,6 +120,15 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     copy.add_argument("--force", action="store_true", help="replace an existing user profile")
     copy.set_defaults(func=_copy)
 
+    delete = actions.add_parser(
+        "delete",
+        parents=[common],
+        help="delete one of your profiles (shipped ones cannot be deleted)",
+    )
+    delete.add_argument("profile", metavar="NAME")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask first")
+    delete.set_defaults(func=_delete)
+
     importer = actions.add_parser("import", parents=[common], help="import a Zwift .zwo workout")
     importer.add_argument("file", metavar="FILE.zwo")
     importer.add_argument(
@@ -72,6 +136,11 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         default="",
         metavar="N,N,...",
         help="bout numbers (1-based) to walk backward; all others are forward",
+    )
+    importer.add_argument(
+        "--list",
+        action="store_true",
+        help="show the workout's bouts with their numbers, and write nothing",
     )
     importer.add_argument("--output", metavar="FILE", help="where to write (default: user folder)")
     importer.set_defaults(func=_import)
@@ -100,6 +169,34 @@ def _speed(speed_kmh: float, units: str) -> str:
     from treadctl.units import from_kmh, speed_label
 
     return f"{from_kmh(speed_kmh, units):.1f} {speed_label(units)}"  # type: ignore[arg-type]
+
+
+def _unit_label(units: str) -> str:
+    from treadctl.units import speed_label
+
+    return speed_label(units)  # type: ignore[arg-type]
+
+
+def _num(speed_kmh: float, units: str, digits: int = 1) -> str:
+    """A speed in the user's unit without the label: ``4`` km/h, ``2.5`` mph (mph rounded)."""
+    from treadctl.units import from_kmh
+
+    if units != "mph":
+        return f"{speed_kmh:g}"
+    return f"{round(from_kmh(speed_kmh, 'mph'), digits):g}"
+
+
+def _clamp_reason(reason: str, units: str) -> str:
+    """The plan's reasons name caps in km/h ("backward speed cap 4.0 km/h"); in mph, convert."""
+    import re
+
+    if units != "mph":
+        return reason
+
+    def convert(match: re.Match[str]) -> str:
+        return f"{_num(float(match.group(1)), units)} mph"
+
+    return re.sub(r"(\d+(?:\.\d+)?) km/h", convert, reason)
 
 
 def _distance(distance_m: float, units: str) -> str:
@@ -166,6 +263,9 @@ def _list(args: argparse.Namespace) -> int:
     from treadctl.profile.program import list_programs, read_program
 
     entries = list_profiles()
+    if args.json:
+        print(json.dumps(_list_json(entries), indent=2))
+        return 0
     if not entries:
         print("no profiles found")
     print(f"{'PROFILE':<24} {'FROM':<8} {'TIME':>7} {'BACK':>7}  NAME")
@@ -193,6 +293,40 @@ def _list(args: argparse.Namespace) -> int:
                 continue
             print(f"{path.stem:<24} {program.weeks:>5}  {program.name}")
     return 0
+
+
+def _list_json(entries: list[Any]) -> dict[str, Any]:
+    from treadctl.profile.program import list_programs, read_program
+
+    profiles = []
+    for entry in entries:
+        profile = entry.profile
+        profiles.append(
+            {
+                "slug": entry.slug,
+                "origin": entry.origin,
+                "path": str(entry.path),
+                "shadowed": entry.shadowed,
+                "valid": profile is not None,
+                "error": entry.error,
+                "name": profile.name if profile else None,
+                "description": profile.description if profile else None,
+                "units": profile.units if profile else None,
+                "duration_s": profile.total_duration_s if profile else None,
+                "backward_s": profile.backward_s if profile else None,
+            }
+        )
+    programs = []
+    for path in list_programs():
+        try:
+            program = read_program(path)
+        except Exception as error:  # a broken file must not hide the others
+            programs.append({"slug": path.stem, "valid": False, "error": str(error)})
+            continue
+        programs.append(
+            {"slug": path.stem, "valid": True, "name": program.name, "weeks": program.weeks}
+        )
+    return {"profiles": profiles, "programs": programs}
 
 
 # --- show ------------------------------------------------------------------------------------
@@ -398,6 +532,11 @@ def _edit(args: argparse.Namespace) -> int:
 
     path = resolve_profile(args.profile)
     if not args.external and sys.stdin.isatty() and sys.stdout.isatty():
+        syntax = _toml_syntax_problem(path)
+        if syntax is not None:  # the table needs TOML it can read: fix it in $EDITOR first
+            print(syntax, file=sys.stderr)
+            print("treadctl: not valid TOML, so it opens in $EDITOR instead", file=sys.stderr)
+            return _edit_external(path, args.profile)
         from treadctl.config import config_from_args
         from treadctl.tui.app import run_editor
 
@@ -405,33 +544,43 @@ def _edit(args: argparse.Namespace) -> int:
     return _edit_external(path, args.profile)
 
 
-def _edit_external(path: Path, name: str) -> int:
-    from treadctl.errors import UsageError
-    from treadctl.paths import shipped_profiles_dir
-    from treadctl.profile.loading import ProfileInvalid, read_profile
+def _toml_syntax_problem(path: Path) -> str | None:
+    import tomllib
 
-    if path.resolve().is_relative_to(shipped_profiles_dir().resolve()):
-        raise UsageError(
-            f"{name!r} is a shipped profile; copy it first: treadctl profile copy {path.stem}"
-        )
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not command:
-        raise UsageError("set $EDITOR (or $VISUAL) to the editor to use, e.g. EDITOR=nano")
+    from treadctl.profile.locate import toml_syntax_message
+
     try:
-        subprocess.run([*shlex.split(command), str(path)], check=False)
-    except OSError as error:
-        raise UsageError(f"cannot start the editor {command!r}: {error}") from None
-    try:
-        profile = read_profile(path)
-    except ProfileInvalid as error:
-        for message in error.messages:
-            print(message, file=sys.stderr)
+        text = path.read_text(encoding="utf-8")
+        tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{path}: cannot read: {error}"
+    except tomllib.TOMLDecodeError as error:
+        return toml_syntax_message(error, path, text)
+    return None
+
+
+def _edit_external(path: Path, name: str) -> int:
+    """``$EDITOR`` on a temporary copy, saved only once it is valid (as ``visudo`` does); a
+    shipped profile is saved as the user's own copy, the shipped file is never touched."""
+    from treadctl.edit_loop import edit_profile_externally
+    from treadctl.paths import user_profiles_dir
+    from treadctl.profile.library import is_shipped
+    from treadctl.profile.loading import read_profile
+
+    if is_shipped(path) and not (user_profiles_dir() / path.name).exists():
         print(
-            "treadctl: the profile is not valid yet; run `treadctl profile edit` again",
-            file=sys.stderr,
+            f"{path.stem} is a shipped profile: your edit will be saved to "
+            f"{user_profiles_dir() / path.name}"
         )
+    target, result = edit_profile_externally(path)
+    if not result.changed:
+        print(f"no changes; {path} is unchanged")
+        return 0
+    if not result.saved:
         return 2
-    print(f"ok  {path}  ({profile.name}, {_format_s(profile.total_duration_s)})")
+    profile = read_profile(target)
+    copy_note = f" (your copy; the shipped {path.stem} is unchanged)" if target != path else ""
+    print(f"wrote {target}  ({profile.name}, {_format_s(profile.total_duration_s)}){copy_note}")
     return 0
 
 
@@ -462,6 +611,45 @@ def _copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delete(args: argparse.Namespace) -> int:
+    """Remove a user profile; the shipped library is read-only."""
+    from treadctl.errors import UsageError
+    from treadctl.paths import user_profiles_dir
+    from treadctl.profile.library import is_shipped
+    from treadctl.profile.loading import resolve_profile
+
+    path = resolve_profile(args.profile)
+    if is_shipped(path):
+        raise UsageError(
+            f"{path.stem!r} is a shipped profile and cannot be deleted "
+            "(it is part of treadctl); `treadctl profile list` shows yours"
+        )
+    try:
+        in_user_folder = path.resolve().parent == user_profiles_dir().resolve()
+    except OSError:
+        in_user_folder = False
+    if not in_user_folder:
+        raise UsageError(f"{path} is not in your profile folder; delete the file yourself")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"not deleted: add --yes to delete {path} without a question")
+        answer = input(f"Delete {path}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("not deleted")
+            return 0
+    path.unlink()
+    shipped = _shipped_of(path.name)
+    again = f"; the shipped {path.stem} is used again" if shipped else ""
+    print(f"deleted {path}{again}")
+    return 0
+
+
+def _shipped_of(file_name: str) -> bool:
+    from treadctl.paths import shipped_profiles_dir
+
+    return (shipped_profiles_dir() / file_name).is_file()
+
+
 # --- import ------------------------------------------------------------------------------------
 
 
@@ -480,6 +668,9 @@ def _import(args: argparse.Namespace) -> int:
             f"--backward wants bout numbers like 2,4,6, not {args.backward!r}"
         ) from None
     source = Path(args.file)
+    if args.list:
+        _print_zwo_bouts(source, config)
+        return 0
     profile = import_zwo(source, config.zones, backward)
     path = (
         Path(args.output)
@@ -494,6 +685,25 @@ def _import(args: argparse.Namespace) -> int:
     save_new_profile(path, profile, header)
     print(f"wrote {path} ({len(profile.expand())} bouts)")
     return 0
+
+
+def _print_zwo_bouts(source: Path, config: Config) -> None:
+    """The workout's bouts, numbered as ``--backward`` takes them."""
+    from treadctl.profile.zwo import read_zwo
+
+    workout = read_zwo(source, config.zones)
+    units = config.units
+    bouts = workout.numbered_bouts()
+    print(f"{workout.name}: {len(bouts)} bouts (numbers for --backward)")
+    print(f"{'#':>3} {'TIME':>6} {'SPEED':>9} {'INCL':>6}  BLOCK")
+    for number, bout in enumerate(bouts, start=1):
+        incline = float(bout.get("incline", 0.0))
+        print(
+            f"{number:>3} {_format_s(float(bout['duration'])):>6} "
+            f"{_speed(float(bout['speed']), units):>9} {incline:>5.1f}%  {bout['label']}"
+            + ("  (backward in the file)" if bout.get("direction") == "backward" else "")
+        )
+    print(f"then: treadctl profile import {source} --backward N,N,...")
 
 
 # --- check -------------------------------------------------------------------------------------
@@ -568,14 +778,16 @@ def _print_plan(plan: Plan, profile: Profile, source: str, config: Config) -> No
         if limits.supports_incline
         else "no incline"
     )
+    label = _unit_label(units)
     print(
-        f"  device: {source}: speed {limits.speed_min_kmh:g}-{limits.speed_max_kmh:g} km/h "
-        f"step {limits.speed_increment_kmh:g}, {incline}"
+        f"  device: {source}: speed {_num(limits.speed_min_kmh, units)}-"
+        f"{_num(limits.speed_max_kmh, units)} {label} "
+        f"step {_num(limits.speed_increment_kmh, units, digits=2)}, {incline}"
     )
     print(
-        f"  caps: forward {safety.max_speed_kmh:g} km/h / {safety.max_incline_pct:g} %, "
-        f"backward {safety.max_backward_speed_kmh:g} km/h / "
-        f"{safety.max_backward_incline_pct:g} %"
+        f"  caps: forward {_num(safety.max_speed_kmh, units)} {label} / "
+        f"{safety.max_incline_pct:g} %, backward {_num(safety.max_backward_speed_kmh, units)} "
+        f"{label} / {safety.max_backward_incline_pct:g} %"
     )
     print(f"  the belt starts at {_speed(plan.start_speed_kmh, units)}")
     print()
@@ -606,10 +818,14 @@ def _print_plan(plan: Plan, profile: Profile, source: str, config: Config) -> No
     if plan.clamps:
         print(f"{len(plan.clamps)} clamp(s) and rounding(s), applied before anything moves:")
         for clamp in plan.clamps:
-            unit = "km/h" if clamp.field == "speed" else "%"
+            if clamp.field == "speed":
+                asked, sent = _num(clamp.asked, units, 2), _num(clamp.sent, units, 2)
+                unit = _unit_label(units)
+            else:
+                asked, sent, unit = f"{clamp.asked:g}", f"{clamp.sent:g}", "%"
             print(
-                f"  bout {clamp.bout_index + 1}: {clamp.field} {clamp.asked:g} -> "
-                f"{clamp.sent:g} {unit} ({clamp.reason})"
+                f"  bout {clamp.bout_index + 1}: {clamp.field} {asked} -> {sent} {unit} "
+                f"({_clamp_reason(clamp.reason, units)})"
             )
     else:
         print("no clamps: every target is within the caps and the device's range")

@@ -42,6 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="inject a fault SECONDS after the belt's first Start (repeatable)",
     )
     parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    parser.add_argument("--json", action="store_true", help="with --list-*: print JSON for scripts")
     parser.add_argument(
         "--transport",
         default=DEFAULT_TRANSPORT,
@@ -112,10 +113,17 @@ def run(args: argparse.Namespace) -> int:
     from treadctl.errors import UsageError
 
     if args.list_personalities:
-        for name, description in describe_personalities():
+        listed = list(describe_personalities())
+        if args.json:
+            _print_json([{"name": name, "description": text} for name, text in listed])
+            return 0
+        for name, description in listed:
             print(f"{name:28} {description}")
         return 0
     if args.list_faults:
+        if args.json:
+            _print_json([{"name": k.value, "description": t} for k, t in FAULT_HELP.items()])
+            return 0
         for kind, description in FAULT_HELP.items():
             print(f"{kind.value:18} {description}")
         from simulators.strap import STRAP_FAULT_HELP
@@ -168,6 +176,12 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot open transport {args.transport!r}: {error}") from None
     return 0
+
+
+def _print_json(items: list[dict[str, str]]) -> None:
+    import json
+
+    print(json.dumps(items, indent=2))
 
 
 def standalone(argv: list[str]) -> int:

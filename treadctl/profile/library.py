@@ -50,3 +50,13 @@ def list_profiles() -> list[LibraryEntry]:
                 user_slugs.add(slug)
             entries.append(LibraryEntry(slug, path, origin, profile, error, shadowed))
     return entries
+
+
+def is_shipped(path: Path) -> bool:
+    """Whether ``path`` is in the shipped library (read-only: edits are saved as a user copy)."""
+    from treadctl.paths import shipped_profiles_dir
+
+    try:
+        return path.resolve().parent == shipped_profiles_dir().resolve()
+    except OSError:
+        return False

@@ -80,7 +80,25 @@ def resolve_profile(name_or_path: str | Path) -> Path:
         for path in sorted(folder.glob(f"*{PROFILE_SUFFIX}")):
             if _name_slug(path) == slug:
                 return path
+    hint = _suggestion(slug)
+    if hint:
+        raise ProfileError(f"no profile named {text!r}.{hint} See `treadctl profile list`.")
     raise ProfileError(f"no profile named {text!r}; see `treadctl profile list`")
+
+
+def known_profile_slugs() -> list[str]:
+    """Every profile name the command line accepts: file names in the user and shipped folders."""
+    slugs: set[str] = set()
+    for folder in profile_dirs():
+        if folder.is_dir():
+            slugs.update(path.stem for path in folder.glob(f"*{PROFILE_SUFFIX}"))
+    return sorted(slugs)
+
+
+def _suggestion(slug: str) -> str:
+    from treadctl.suggest import did_you_mean
+
+    return did_you_mean(slug, known_profile_slugs())
 
 
 def load_profile(name_or_path: str | Path) -> Profile:

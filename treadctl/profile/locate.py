@@ -171,10 +171,84 @@ def _reason(error: Any) -> tuple[tuple[PathPart, ...], str]:
         return loc, "unknown key (check the spelling)"
     if kind == "missing":
         return loc, "required but missing"
+    plain = plain_reason(error, loc)
+    if plain is not None:
+        return loc, plain
     message = str(error.get("msg", "invalid"))
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return loc, message
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _seconds_words(value: Any) -> str:
+    """``14400`` -> ``14400 s (4 h)``; seconds with hours or minutes for a person to read."""
+    if not isinstance(value, int | float):
+        return str(value)
+    if value >= 3600 and value % 3600 == 0:
+        return f"{value:g} s ({value / 3600:g} h)"
+    if value >= 60 and value % 60 == 0:
+        return f"{value:g} s ({value / 60:g} min)"
+    return f"{value:g} s"
+
+
+def _is_duration(loc: Sequence[PathPart]) -> bool:
+    last = str(loc[-1]) if loc else ""
+    return last in ("duration", "duration_s") or last.endswith("_s")
+
+
+_BY_TYPE = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": 'must be text in quotes, like "Warm-up"',
+    "list_type": "must be a list",
+    "dict_type": "must be a table of keys",
+    "model_type": "must be a table of keys",
+    "model_attributes_type": "must be a table of keys",
+    "finite_number": "must be a number",
+}
+
+
+def plain_reason(error: Any, loc: Sequence[PathPart] = ()) -> str | None:
+    """A pydantic error in words a walker reads, or None to keep pydantic's own text.
+
+    ``less_than_equal`` on a duration -> "at most 14400 s (4 h)"; an enum -> "must be forward
+    or backward"; a string too long -> "at most 80 characters"."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    seconds = _is_duration(loc)
+    bound = _seconds_words if seconds else _num
+    if kind in _BY_TYPE:
+        return _BY_TYPE[kind]
+    if kind == "greater_than":
+        return f"must be more than {bound(ctx.get('gt'))}"
+    if kind == "greater_than_equal":
+        return f"must be at least {bound(ctx.get('ge'))}"
+    if kind == "less_than":
+        return f"must be below {bound(ctx.get('lt'))}"
+    if kind == "less_than_equal":
+        return f"at most {bound(ctx.get('le'))}"
+    if kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return f"must be {expected}" if expected else None
+    if kind == "string_too_short":
+        return "must not be empty" if ctx.get("min_length") == 1 else None
+    if kind == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters"
+    if kind == "too_short":
+        wanted = ctx.get("min_length", 1)
+        if loc and str(loc[-1]) in ("steps", "bouts") and wanted == 1:
+            return "needs at least one bout"
+        return f"needs at least {wanted} {'entry' if wanted == 1 else 'entries'}"
+    return None
 
 
 def located_messages(

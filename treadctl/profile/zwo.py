@@ -3,9 +3,15 @@
 Run workouts give each block's target as a fraction (``Power``) of a pace zone (``pace``: 0 one
 mile, 1 5 km, 2 10 km, 3 half marathon, 4 marathon); those zones become belt speeds from the
 ``[zones]`` configuration. Explicit targets win over zones: ``speed_kmh`` / ``speed_mph`` and
-``incline`` (percent) attributes, or ``Slope`` (percent). Ramps (Warmup, Cooldown, Ramp) use the
-mean of their low and high targets. Every bout is forward unless the block carries
-``direction="backward"`` or the caller names bouts to walk backward.
+``incline`` (percent) attributes, or ``Slope`` / ``OnSlope`` / ``OffSlope`` (percent). Ramps
+(Warmup, Cooldown, Ramp) use the mean of their low and high targets. A treadmill workout that
+gives only a slope (no power, no speed) becomes incline bouts at the block's pace zone, or at the
+slowest zone (``[zones] marathon_kmh``) when it names none. Repeat intervals (``IntervalsT``)
+become a ``repeat`` block. Speeds are rounded to 0.1 km/h, which every treadmill can be sent.
+
+Every bout is forward unless the block carries ``direction="backward"`` or the caller names bouts
+to walk backward by their number in the unrolled list (``profile import --list`` shows it); a
+repeat block whose rounds are not all marked alike is unrolled so each round can differ.
 
 The result is an ordinary Profile, validated like a hand-written one; the plan clamps it later.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +32,36 @@ from treadctl.errors import ProfileError
 from treadctl.profile.models import Profile
 from treadctl.units import mph_to_kmh
 
+SPEED_STEP_KMH = 0.1  # the device-independent resolution of imported speeds
 _RAMPS = {"warmup", "cooldown", "ramp"}
 _STEADY = {"steadystate", "solidstate", "freeride", "maxeffort"}
 
 
-def import_zwo(
-    path: Path,
-    zones: ZonesConfig,
-    backward_bouts: Collection[int] = (),
-) -> Profile:
-    """A Profile (units km/h) from a .zwo file; ``backward_bouts`` are 1-based bout numbers."""
+@dataclass
+class _Step:
+    """A bout, or a repeat block of bouts (``repeat`` > 0), as read from the file."""
+
+    bouts: list[dict[str, Any]]
+    repeat: int = 0
+
+    def unrolled(self) -> list[dict[str, Any]]:
+        rounds = max(1, self.repeat)
+        return [dict(bout) for _ in range(rounds) for bout in self.bouts]
+
+
+@dataclass(frozen=True)
+class ZwoWorkout:
+    name: str
+    description: str
+    steps: list[_Step]
+
+    def numbered_bouts(self) -> list[dict[str, Any]]:
+        """Every bout in walking order, as ``--backward`` numbers them (1-based)."""
+        return [bout for step in self.steps for bout in step.unrolled()]
+
+
+def read_zwo(path: Path, zones: ZonesConfig) -> ZwoWorkout:
+    """The workout's blocks as bouts and repeat blocks (speeds in km/h)."""
     try:
         root = ElementTree.fromstring(path.read_bytes())
     except OSError as error:
@@ -50,20 +77,33 @@ def import_zwo(
     workout = root.find("workout")
     if workout is None or len(workout) == 0:
         raise ProfileError(f"{path}: the workout has no blocks")
-    bouts: list[dict[str, Any]] = []
-    for block in workout:
-        bouts.extend(_block_bouts(block, zones, path))
-    for number in backward_bouts:
-        if not 1 <= number <= len(bouts):
-            raise ProfileError(f"bout {number} does not exist; the workout has {len(bouts)} bouts")
-        bouts[number - 1]["direction"] = Direction.BACKWARD.value
+    steps = [step for block in workout if (step := _block_step(block, zones, path)) is not None]
+    if not steps:
+        raise ProfileError(f"{path}: the workout has no bouts")
     name = (root.findtext("name") or path.stem).strip() or path.stem
+    return ZwoWorkout(name[:100], (root.findtext("description") or "").strip(), steps)
+
+
+def import_zwo(
+    path: Path,
+    zones: ZonesConfig,
+    backward_bouts: Collection[int] = (),
+) -> Profile:
+    """A Profile (units km/h) from a .zwo file; ``backward_bouts`` are 1-based bout numbers."""
+    workout = read_zwo(path, zones)
+    count = len(workout.numbered_bouts())
+    for number in backward_bouts:
+        if not 1 <= number <= count:
+            raise ProfileError(
+                f"bout {number} does not exist; the workout has {count} bouts "
+                "(see `treadctl profile import --list FILE`)"
+            )
     data = {
-        "name": name[:100],
-        "description": (root.findtext("description") or "").strip(),
+        "name": workout.name,
+        "description": workout.description,
         "units": "kmh",
         "notes": f"Imported from {path.name}.",
-        "steps": bouts,
+        "steps": _mark_backward(workout.steps, set(backward_bouts)),
     }
     try:
         return Profile.model_validate(data)
@@ -75,20 +115,44 @@ def import_zwo(
         ) from None
 
 
-def _block_bouts(
-    block: ElementTree.Element, zones: ZonesConfig, path: Path
-) -> list[dict[str, Any]]:
+def _mark_backward(steps: list[_Step], backward: set[int]) -> list[dict[str, Any]]:
+    """The profile's ``steps`` with the numbered bouts walking backward. A repeat block keeps
+    its shape when every round is marked alike; otherwise it is unrolled."""
+    result: list[dict[str, Any]] = []
+    number = 1
+    for step in steps:
+        rounds = max(1, step.repeat)
+        size = len(step.bouts)
+        marked = [
+            {r for r in range(rounds) if number + r * size + i in backward} for i in range(size)
+        ]
+        number += rounds * size
+        alike = all(len(rounds_marked) in (0, rounds) for rounds_marked in marked)
+        if step.repeat and alike:
+            bouts = [
+                {**bout, **({"direction": "backward"} if marked[i] else {})}
+                for i, bout in enumerate(step.bouts)
+            ]
+            result.append({"label": "Intervals", "repeat": step.repeat, "bouts": bouts})
+            continue
+        for r in range(rounds):
+            for i, bout in enumerate(step.bouts):
+                result.append({**bout, **({"direction": "backward"} if r in marked[i] else {})})
+    return result
+
+
+def _block_step(block: ElementTree.Element, zones: ZonesConfig, path: Path) -> _Step | None:
     kind = block.tag.lower()
     attributes = {key.lower(): value for key, value in block.attrib.items()}
     if kind == "intervalst":
-        repeat = int(_number(attributes, "repeat", path, block.tag, default=1))
+        repeat = max(1, int(_number(attributes, "repeat", path, block.tag, default=1)))
         on = _bout(attributes, zones, path, block.tag, "on")
         off = _bout(attributes, zones, path, block.tag, "off")
-        return [dict(bout) for _ in range(max(1, repeat)) for bout in (on, off)]
+        return _Step([on, off], repeat=repeat)
     if kind in _RAMPS or kind in _STEADY:
-        return [_bout(attributes, zones, path, block.tag, "")]
+        return _Step([_bout(attributes, zones, path, block.tag, "")])
     if kind in {"textevent", "textnotification"}:
-        return []
+        return None
     raise ProfileError(f"{path}: <{block.tag}> blocks are not supported")
 
 
@@ -101,12 +165,26 @@ def _bout(
         "label": tag if not prefix else f"{tag} {prefix}",
         "direction": attributes.get("direction", Direction.FORWARD.value).lower(),
         "duration": duration_s,
-        "speed": round(_speed_kmh(attributes, zones, path, tag, prefix), 2),
+        "speed": round_speed_kmh(_speed_kmh(attributes, zones, path, tag, prefix)),
     }
-    incline = attributes.get("incline", attributes.get("slope"))
+    incline = _incline_text(attributes, prefix)
     if incline is not None:
         bout["incline"] = _number({"incline": incline}, "incline", path, tag)
     return bout
+
+
+def round_speed_kmh(speed_kmh: float) -> float:
+    """To the nearest 0.1 km/h (never to 0: the slowest is one step)."""
+    steps = max(1, round(speed_kmh / SPEED_STEP_KMH))
+    return round(steps * SPEED_STEP_KMH, 1)
+
+
+def _incline_text(attributes: dict[str, str], prefix: str) -> str | None:
+    keys = (f"{prefix}incline", f"{prefix}slope") if prefix else ()
+    for key in (*keys, "incline", "slope"):
+        if key in attributes:
+            return attributes[key]
+    return None
 
 
 def _speed_kmh(
@@ -117,13 +195,16 @@ def _speed_kmh(
     if "speed_mph" in attributes:
         return mph_to_kmh(_number(attributes, "speed_mph", path, tag))
     pace = int(_number(attributes, "pace", path, tag, default=0))
-    if prefix:
+    if prefix and f"{prefix}power" in attributes:
         fraction = _number(attributes, f"{prefix}power", path, tag)
-    elif "power" in attributes:
+    elif not prefix and "power" in attributes:
         fraction = _number(attributes, "power", path, tag)
     elif "powerlow" in attributes and "powerhigh" in attributes:
         low = _number(attributes, "powerlow", path, tag)
         fraction = (low + _number(attributes, "powerhigh", path, tag)) / 2
+    elif _incline_text(attributes, prefix) is not None:
+        # A slope-only treadmill block: walk it at its pace zone, or the slowest zone.
+        return zones.for_pace(pace) if "pace" in attributes else zones.marathon_kmh
     else:
         raise ProfileError(f"{path}: <{tag}> has no speed or pace target")
     return zones.for_pace(pace) * fraction

@@ -1,7 +1,8 @@
 """Progress lines for a session without the terminal UI: bout changes, turns, faults, the end.
 
 Concise by design (one line per thing the walker would want to know), built from the same events
-every other consumer sees.
+every other consumer sees. Speeds and distances follow the user's units; reasons are in words
+(``treadctl.wording``), never the internal names.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from treadctl.events import (
     BoutStarted,
     Clamped,
     Countdown,
-    EndStatus,
     EventBus,
     LinkChanged,
     PhaseChanged,
@@ -27,10 +27,16 @@ from treadctl.events import (
     SafetyEvent,
     SessionEnded,
     SessionEvent,
+    SessionSummary,
 )
-from treadctl.units import format_duration
+from treadctl.units import SpeedUnit, format_distance, format_duration, format_speed
+from treadctl.wording import action_words, ending_sentence, reason_words
 
 COUNTDOWN_FIRST = 3  # the count-in starts at 3 (see ``treadctl.session.engine.COUNTDOWN_S``)
+BELT_MAY_BE_MOVING = (
+    "THE BELT MAY STILL BE MOVING: treadctl could not confirm that it stopped. "
+    "Use the console stop or pull the safety key."
+)
 
 
 class HeadlessPrinter:
@@ -39,9 +45,14 @@ class HeadlessPrinter:
     the session stops the belt and ends instead of running on unseen."""
 
     def __init__(
-        self, out: TextIO | None = None, *, on_closed: Callable[[], None] | None = None
+        self,
+        out: TextIO | None = None,
+        *,
+        units: SpeedUnit = "kmh",
+        on_closed: Callable[[], None] | None = None,
     ) -> None:
         self._out = out if out is not None else sys.stdout
+        self._units: SpeedUnit = units
         self._on_closed = on_closed
         self._unsubscribe: Callable[[], None] | None = None
         self._lines: SimpleQueue[str | None] = SimpleQueue()
@@ -54,7 +65,7 @@ class HeadlessPrinter:
         return self
 
     def __call__(self, event: SessionEvent) -> None:
-        line = describe(event)
+        line = describe(event, self._units)
         if line is not None and not self._closed:
             self._lines.put(f"[{format_duration(event.t_s):>7}] {line}")
 
@@ -92,22 +103,12 @@ def _silence(out: TextIO) -> None:
         os.close(devnull)
 
 
-def describe(event: SessionEvent) -> str | None:
+def describe(event: SessionEvent, units: SpeedUnit = "kmh") -> str | None:
     """The progress line for ``event``, or None if it is not worth a line."""
     if isinstance(event, BoutStarted):
-        incline = f", {event.incline_pct:g} %" if event.incline_pct else ""
-        cue = f" — {event.cue}" if event.cue else ""
-        return (
-            f"bout {event.index + 1}/{event.count} {event.label}: {event.direction} "
-            f"{event.speed_kmh:g} km/h{incline} for {format_duration(event.duration_s)}{cue}"
-        )
+        return _bout(event, units)
     if isinstance(event, PhaseChanged):
-        if event.name is PhaseName.TURN:
-            hold = f" ({event.duration_s:g} s)" if event.duration_s else ""
-            return f"turn around: {event.detail}{hold}"
-        if event.name in (PhaseName.PAUSED, PhaseName.RECONNECTING):
-            return f"{event.name}: {event.detail}" if event.detail else str(event.name)
-        return None
+        return _phase(event)
     if isinstance(event, Countdown):
         if event.purpose == "turn":
             return None  # the turn's own line says when; the voice counts it in
@@ -117,42 +118,73 @@ def describe(event: SessionEvent) -> str | None:
     if isinstance(event, Alarm):
         return f"ALARM: {event.message}" if event.active else f"alarm over: {event.message}"
     if isinstance(event, SafetyEvent):
-        return f"safety {event.action}: {event.reason}: {event.message}"
+        return _safety(event)
     if isinstance(event, Clamped):
-        where = f" in bout {event.bout_index + 1}" if event.bout_index is not None else ""
-        return f"clamped {event.field}{where}: {event.asked:g} → {event.sent:g} ({event.reason})"
+        return _clamp(event, units)
     if isinstance(event, LinkChanged):
-        reason = f" ({event.reason})" if event.reason else ""
+        reason = f" ({reason_words(event.reason)})" if event.reason else ""
         return f"link {event.event}{reason}"
     if isinstance(event, SessionEnded):
         # The summary first: the last line says how it ended (and whether the belt is at rest).
-        s = event.summary
-        if s is None:
+        if event.summary is None:
             return _ending(event)
-        return (
-            f"{format_duration(s.duration_s)} in total, "
-            f"{format_duration(s.backward_s)} backward, {format_duration(s.forward_s)} forward,"
-            f" {s.distance_m / 1000:.2f} km, {s.energy_kcal:.0f} kcal,"
-            f" {s.bouts_completed}/{s.bouts_total} bouts\n{_ending(event)}"
-        )
+        return f"{summary_line(event.summary, units)}\n{_ending(event)}"
     return None
 
 
-BELT_MAY_BE_MOVING = (
-    "THE BELT MAY STILL BE MOVING: treadctl could not confirm that it stopped. "
-    "Use the console stop or pull the safety key."
-)
+def _bout(event: BoutStarted, units: SpeedUnit) -> str:
+    incline = f", {event.incline_pct:g} %" if event.incline_pct else ""
+    cue = f" — {event.cue}" if event.cue else ""
+    return (
+        f"bout {event.index + 1}/{event.count} {event.label}: {event.direction} "
+        f"{format_speed(event.speed_kmh, units)}{incline} for "
+        f"{format_duration(event.duration_s)}{cue}"
+    )
+
+
+def _phase(event: PhaseChanged) -> str | None:
+    if event.name is PhaseName.TURN:
+        hold = f" ({event.duration_s:g} s)" if event.duration_s else ""
+        return f"turn around: {event.detail}{hold}"
+    if event.name in (PhaseName.PAUSED, PhaseName.RECONNECTING):
+        return f"{event.name}: {event.detail}" if event.detail else str(event.name)
+    return None
+
+
+def _safety(event: SafetyEvent) -> str:
+    """``belt stopped: the safety key was pulled — <the supervisor's advice>`` (the advice alone
+    when it already starts with those words)."""
+    words = reason_words(event.reason)
+    message = event.message.strip()
+    if message and message.lower().startswith(words.lower()):
+        return f"{action_words(event.action)}: {message}"
+    return f"{action_words(event.action)}: {words}" + (f" — {message}" if message else "")
+
+
+def _clamp(event: Clamped, units: SpeedUnit) -> str:
+    where = f" in bout {event.bout_index + 1}" if event.bout_index is not None else ""
+    if event.field == "speed":
+        asked, sent = format_speed(event.asked, units), format_speed(event.sent, units)
+    else:
+        asked, sent = f"{event.asked:g} %", f"{event.sent:g} %"
+    return f"clamped {event.field}{where}: {asked} → {sent} ({event.reason})"
+
+
+def summary_line(s: SessionSummary, units: SpeedUnit = "kmh") -> str:
+    """The end summary: times as m:ss, the distance in the user's unit."""
+    return (
+        f"{format_duration(s.duration_s)} in total, "
+        f"{format_duration(s.backward_s)} backward, {format_duration(s.forward_s)} forward,"
+        f" {format_distance(s.distance_m, units)}, {s.energy_kcal:.0f} kcal,"
+        f" {s.bouts_completed}/{s.bouts_total} bouts"
+    )
 
 
 def _ending(event: SessionEnded) -> str:
-    """``session completed``, ``session ended in a safety stop: safety key``, ...: a sentence,
+    """``session completed``, ``session ended: the safety key was pulled``, ...: a sentence,
     not the status and reason codes side by side. Never "completed" unless the belt was
     confirmed at rest."""
+    sentence = ending_sentence(str(event.status), event.reason)
     if not event.belt_at_rest:
-        return f"{BELT_MAY_BE_MOVING} (session ended: {event.reason.replace('_', ' ')})"
-    reason = event.reason.replace("_", " ")
-    if event.status is EndStatus.COMPLETED:
-        return "session completed"
-    if event.status is EndStatus.SAFETY_STOP:
-        return f"session ended in a safety stop: {reason}"
-    return f"session interrupted: {reason}"
+        return f"{BELT_MAY_BE_MOVING} ({sentence})"
+    return sentence

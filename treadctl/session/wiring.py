@@ -193,7 +193,9 @@ def attach_sinks(wired: Wired) -> None:
             quit_request = Request(RequestKind.QUIT, source="signal:SIGPIPE")
             loop.call_soon_threadsafe(wired.session.request, quit_request)
 
-        printer = HeadlessPrinter(on_closed=output_closed).attach(wired.bus)
+        printer = HeadlessPrinter(units=wired.config.units, on_closed=output_closed).attach(
+            wired.bus
+        )
         wired.closers.append(printer.close)
         printer.say(f"audit log: {audit_path}")
 
@@ -302,9 +304,11 @@ def _install_signals(loop: asyncio.AbstractEventLoop, wired: Wired) -> list[int]
     installed: list[int] = []
 
     def on_quit(signum: int) -> None:
+        from treadctl.wording import signal_words
+
         name = signal.Signals(signum).name
         wired.session.request(Request(RequestKind.QUIT, source=f"signal:{name}"))
-        notice(f"treadctl: {name}: stopping the belt")
+        notice(f"treadctl: {signal_words(signum)}: stopping the belt")
 
     def on_suspend(signum: int) -> None:
         wired.session.request(Request(RequestKind.STOP, source="signal:SIGTSTP"))
@@ -420,7 +424,7 @@ def _print_ending(wired: Wired, ended: SessionEnded | None) -> None:
     if wired.audit_path is not None:
         _say(f"audit log: {wired.audit_path}")
     if ended is not None:
-        _say(describe(ended) or "")
+        _say(describe(ended, wired.config.units) or "")
 
 
 def _headless(options: RunOptions) -> RunOptions:

@@ -172,6 +172,13 @@ class StartApp(TreadctlApp):
         )
         self.push_screen(screen, self.exit)
 
+    async def action_quit(self) -> None:
+        """ctrl+q: the editor (opened from here) asks about unsaved changes first."""
+        from treadctl.tui.editor import quit_guard
+
+        if not quit_guard(self):
+            self.exit()
+
 
 def run_start_ui(config: Any = None, *, scan: bool = True) -> Any:
     """The start screen: returns a ``treadctl.tui.start_screen.StartChoice`` (profile path and
@@ -188,15 +195,24 @@ def run_start_ui(config: Any = None, *, scan: bool = True) -> Any:
 class EditorApp(TreadctlApp):
     """The profile editor on its own (``treadctl profile edit NAME``)."""
 
-    def __init__(self, path: Path, config: Any) -> None:
+    def __init__(self, path: Path, config: Any, *, external_editor: Any = None) -> None:
         super().__init__()
         self._path = path
         self._config = config
+        self._external_editor = external_editor  # tests: instead of suspending for $EDITOR
 
     def on_mount(self) -> None:
         from treadctl.tui.editor import EditorScreen
 
-        self.push_screen(EditorScreen(self._path, self._config), self.exit)
+        screen = EditorScreen(self._path, self._config, external_editor=self._external_editor)
+        self.push_screen(screen, self.exit)
+
+    async def action_quit(self) -> None:
+        """ctrl+q with unsaved changes asks first, like Esc."""
+        from treadctl.tui.editor import quit_guard
+
+        if not quit_guard(self):
+            self.exit()
 
 
 def run_editor(path_or_name: str | Path, config: Any = None) -> int:

@@ -1,4 +1,6 @@
-"""The quit confirmation: asked only while the belt moves. Esc here still stops the belt."""
+"""The quit confirmation (asked only while the belt moves; Esc here still stops the belt) and the
+editor's "discard unsaved changes?". Each question has its own footer: the keys shown at the
+bottom are the keys that answer it."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 QUIT = "quit"
 STOP = "stop"
@@ -21,7 +23,8 @@ class ConfirmQuit(ModalScreen[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "choose('quit')", "Yes, stop and quit", priority=True),
         Binding("n", "choose('stay')", "No, keep walking", priority=True),
-        Binding("escape,s", "choose('stop')", "Stop belt", priority=True),
+        Binding("escape", "choose('stop')", "Stop belt", key_display="Esc", priority=True),
+        Binding("s", "choose('stop')", "Stop belt", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -30,6 +33,7 @@ class ConfirmQuit(ModalScreen[str]):
             yield Static(
                 "y = yes, stop and quit\nn = no, keep walking\nEsc / s = stop the belt now"
             )
+        yield Footer()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
@@ -40,13 +44,18 @@ class ConfirmDiscard(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "choose(True)", "Discard", priority=True),
-        Binding("n,escape", "choose(False)", "Keep editing", priority=True),
+        Binding("n,escape", "choose(False)", "Keep editing", key_display="n/Esc", priority=True),
     ]
+
+    def __init__(self, question: str = "Discard unsaved changes?") -> None:
+        super().__init__()
+        self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static("[b]Discard unsaved changes?[/b]", id="confirm-title")
-            yield Static("y = discard and leave\nn / Esc = keep editing (ctrl+s saves)")
+            yield Static(f"[b]{self.question}[/b]", id="confirm-title")
+            yield Static("y = discard them\nn / Esc = keep editing (ctrl+s saves)")
+        yield Footer()
 
     def action_choose(self, choice: bool) -> None:
         self.dismiss(choice)

@@ -17,6 +17,7 @@ from treadctl.history.db import SessionRecord
 from treadctl.tui.history_data import HistoryReader
 from treadctl.tui.session_detail import SessionDetailScreen
 from treadctl.tui.widgets.tables import ReportTable
+from treadctl.units import SpeedUnit
 
 NO_SESSIONS = "No sessions yet — your first walk will appear here."
 
@@ -30,9 +31,10 @@ class HistoryScreen(Screen[None]):
         Binding("escape,q,h", "back", "Back"),
     ]
 
-    def __init__(self, reader: HistoryReader) -> None:
+    def __init__(self, reader: HistoryReader, *, units: SpeedUnit = "kmh") -> None:
         super().__init__()
         self.reader = reader
+        self.units: SpeedUnit = units  # the user's [display] units
         self.sessions: dict[str, SessionRecord] = {}
 
     def compose(self) -> ComposeResult:
@@ -58,8 +60,8 @@ class HistoryScreen(Screen[None]):
             message.update(NO_SESSIONS)
             return
         table.fill(
-            report.HISTORY_HEADER,
-            [report.history_row(s) for s in sessions],
+            report.history_header(self.units),
+            [report.history_row(s, self.units) for s in sessions],
             right=report.HISTORY_RIGHT,
             keys=[str(s.id) for s in sessions],
         )
@@ -91,7 +93,7 @@ class HistoryScreen(Screen[None]):
 
     def _open(self, key: str | None) -> None:
         if key is not None:
-            self.app.push_screen(SessionDetailScreen(self.reader, int(key)))
+            self.app.push_screen(SessionDetailScreen(self.reader, int(key), units=self.units))
 
     def action_back(self) -> None:
         self.dismiss(None)

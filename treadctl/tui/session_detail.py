@@ -16,6 +16,7 @@ from treadctl.errors import TreadctlError
 from treadctl.history import report
 from treadctl.tui.history_data import HistoryReader
 from treadctl.tui.widgets.tables import ReportTable
+from treadctl.units import SpeedUnit
 
 # "facing " before the chart and "  B backward, f forward" after it, plus the screen's padding
 CHART_MARGIN = 34
@@ -26,10 +27,11 @@ FACING_COLOURS = {"B": "#ff8f1f", "f": "#1f6feb"}  # the session screen's direct
 class SessionDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "back", "Back")]
 
-    def __init__(self, reader: HistoryReader, session_id: int) -> None:
+    def __init__(self, reader: HistoryReader, session_id: int, *, units: SpeedUnit = "kmh") -> None:
         super().__init__()
         self.reader = reader
         self.session_id = session_id
+        self.units: SpeedUnit = units
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-body"):
@@ -52,18 +54,18 @@ class SessionDetailScreen(Screen[None]):
                 heading.update(f"Session {self.session_id} is no longer in the history.")
             table.display = False
             return
-        heading.update(Text("\n".join(report.heading_lines(item))))
+        heading.update(Text("\n".join(report.heading_lines(item, self.units))))
         if item.laps:
             table.fill(
-                report.LAP_HEADER,
-                [report.lap_row(lap) for lap in item.laps],
+                report.lap_header(self.units),
+                [report.lap_row(lap, self.units) for lap in item.laps],
                 right=report.LAP_RIGHT,
             )
             table.focus()
         else:
             table.display = False
         width = max(10, min(report.CHART_WIDTH, self.app.size.width - CHART_MARGIN))
-        lines = report.chart_lines(item, width)
+        lines = report.chart_lines(item, width, self.units)
         marks = min(width, len(item.samples))  # the chart is no wider than the samples
         chart = Text("\n").join(_coloured(line, marks) for line in lines)
         self.query_one("#detail-chart", Static).update(chart)

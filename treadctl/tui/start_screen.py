@@ -193,7 +193,7 @@ class StartScreen(Screen[StartChoice | None]):
     def action_history(self) -> None:
         from treadctl.tui.history_screen import HistoryScreen
 
-        self.app.push_screen(HistoryScreen(self.history))
+        self.app.push_screen(HistoryScreen(self.history, units=self.config.units))
 
     def action_progress(self) -> None:
         from treadctl.tui.progress_screen import ProgressScreen
