@@ -119,14 +119,14 @@ def test_rest_watch_wants_progress_towards_rest() -> None:
         slowing.observe(t, max(0.0, 4.0 - 1.0 * t))
         overdue.append(slowing.overdue(t, telemetry_fresh=True))
     assert not any(overdue)
-    assert slowing.confirmed
+    assert slowing.confirmed(telemetry_fresh=True)
     stuck = RestWatch(since_t=0.0, stall_s=3.0)
     seen = []
     for t in range(1, 6):
         stuck.observe(t, 4.0)
         seen.append(stuck.overdue(t, telemetry_fresh=True))
     assert seen == [False, False, False, True, True]  # 3 s without a new low after the first
-    assert not stuck.confirmed
+    assert not stuck.confirmed(telemetry_fresh=True)
 
 
 def test_rest_watch_without_telemetry_is_overdue_and_status_alone_confirms() -> None:
@@ -135,9 +135,11 @@ def test_rest_watch_without_telemetry_is_overdue_and_status_alone_confirms() -> 
     assert silent.overdue(13.0, telemetry_fresh=False)
     told = RestWatch(since_t=10.0, stall_s=3.0)
     told.treadmill_stopped()
-    assert told.confirmed and not told.overdue(20.0, telemetry_fresh=False)
+    assert told.confirmed(telemetry_fresh=False) and not told.overdue(20.0, telemetry_fresh=False)
+    # While data flows only a reading counts: a safety-key status comes while the belt coasts.
+    assert not told.confirmed(telemetry_fresh=True)
     told.observe(21.0, 3.0)  # a reading says it still moves: the status does not count
-    assert not told.confirmed
+    assert not told.confirmed(telemetry_fresh=False)
 
 
 def test_a_slowing_belt_is_not_a_runaway() -> None:

@@ -48,10 +48,10 @@ def test_ending_sentences_never_show_codes(status: EndStatus, reason: str) -> No
 
 def test_headless_safety_line_is_words() -> None:
     line = describe(SafetyEvent(5.0, "safety_key", "the safety key is out", action="stop"))
-    assert line == "belt stopped: the safety key was pulled — the safety key is out"
+    assert line == "stopping the belt: the safety key was pulled — the safety key is out"
     assert "safety_key" not in (line or "")
     repeated = SafetyEvent(5.0, "safety_key", "the safety key was pulled. Re-insert it.")
-    assert describe(repeated) == "belt stopped: the safety key was pulled. Re-insert it."
+    assert describe(repeated) == "stopping the belt: the safety key was pulled. Re-insert it."
 
 
 def test_headless_lines_follow_the_users_units() -> None:

@@ -34,9 +34,17 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "command_failed": ("the treadmill refused a command", ""),
     "walker_stop": ("you pressed stop", ""),
-    "not_stopping": ("the belt kept moving after Stop", "Check the treadmill before carrying on."),
     "internal_error": ("treadctl hit an internal error", ""),
     "not_rearmed": ("not re-armed in time", ""),
+    "not_stopping": (
+        "THE BELT MAY NOT HAVE STOPPED",
+        "Use the console stop or pull the safety key now.",
+    ),
+    "at_rest": ("the belt is at rest", ""),
+    "sensor_stop": ("a sensor asked to stop", ""),
+    "suspended": ("treadctl was suspended (Ctrl-Z)", "Re-arm after it continues."),
+    "no_data": ("the treadmill sends no data", "Check the treadmill is on and close by."),
+    "rearm_refused": ("not re-armed", ""),
 }
 
 # The engine's own end reasons (besides the supervisor's).
@@ -46,6 +54,11 @@ END_REASONS: dict[str, str] = {
     "signal": "stopped with Ctrl-C (or a stop signal)",
     "cancelled": "the program was closed",
     "running": "still running",
+    "signal SIGINT": "stopped with Ctrl-C",
+    "signal SIGTERM": "stopped by a stop request (SIGTERM)",
+    "signal SIGHUP": "stopped because the terminal was closed",
+    "signal SIGQUIT": "stopped with Ctrl-\\",
+    "signal SIGPIPE": "stopped because the output was closed",
 }
 
 SIGNALS: dict[str, str] = {
@@ -59,7 +72,7 @@ SIGNALS: dict[str, str] = {
 
 # The ``action`` of a safety event, as the start of a line.
 ACTIONS: dict[str, str] = {
-    "stop": "belt stopped",
+    "stop": "stopping the belt",
     "pause": "paused",
     "refuse": "not done",
     "adopt": "following the console",
@@ -104,7 +117,8 @@ def signal_words(sig: int | str) -> str:
 
 
 def action_words(action: str) -> str:
-    """``stop`` -> "belt stopped": how a safety event's line begins."""
+    """``stop`` -> "stopping the belt": how a safety event's line begins (never "stopped":
+    rest is confirmed by telemetry, in a line of its own)."""
     return ACTIONS.get(action, action.replace("_", " "))
 
 

@@ -130,24 +130,27 @@ class RestWatch:
     """After Stop the belt must come to rest, and something must say so.
 
     Started by the first Stop (a later Stop never restarts it, so escalation is not reset by
-    more Stops). ``confirmed`` once a reading is at or below ``MOVING_KMH``, or once the treadmill
-    says it stopped (its status) while no reading says otherwise. ``overdue`` when the belt keeps
-    moving without a new low for ``stall_s``, or when no telemetry at all arrives to judge it.
+    more Stops). Two witnesses, each counted only from after the Stop: a reading at or below
+    ``MOVING_KMH`` (``by_reading``), or the treadmill's status saying it stopped (``by_status``).
+    While telemetry flows only a reading counts — a safety-key status arrives while the belt still
+    coasts; the status alone counts only when there is no telemetry to judge by. ``overdue`` when
+    the belt keeps moving without a new low for ``stall_s``, or nothing confirms rest that long.
     """
 
     since_t: float
     stall_s: float = STOP_STALL_S
     lowest_kmh: float | None = None
     progress_t: float | None = None
-    confirmed: bool = False
-    by_status: bool = False  # the treadmill's word, not yet contradicted by a reading
+    by_reading: bool = False
+    by_status: bool = False
 
     def observe(self, now: float, measured_kmh: float) -> None:
+        self.by_status = False  # a reading supersedes what the treadmill said before it
         if measured_kmh <= MOVING_KMH:
-            self.confirmed = True
+            self.by_reading = True
             self.lowest_kmh = measured_kmh
             return
-        self.confirmed = self.by_status = False
+        self.by_reading = False
         if self.lowest_kmh is None or measured_kmh < self.lowest_kmh - SLOWING_KMH:
             self.lowest_kmh = measured_kmh
             self.progress_t = now
@@ -155,11 +158,14 @@ class RestWatch:
     def treadmill_stopped(self) -> None:
         """A status notification says the belt stopped (console stop, safety key, ...)."""
         self.by_status = True
-        if self.lowest_kmh is None or self.lowest_kmh <= MOVING_KMH:
-            self.confirmed = True
+
+    def confirmed(self, telemetry_fresh: bool) -> bool:
+        """With data flowing, a reading; without, only the treadmill's own word (an old reading
+        says nothing about now)."""
+        return self.by_reading if telemetry_fresh else self.by_status
 
     def overdue(self, now: float, telemetry_fresh: bool) -> bool:
-        if self.confirmed:
+        if self.confirmed(telemetry_fresh):
             return False
         if not telemetry_fresh:
             return now - self.since_t >= self.stall_s

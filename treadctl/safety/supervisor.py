@@ -234,11 +234,11 @@ class Supervisor:
         ``MOVING_KMH``, or the treadmill's own word with no reading against it); otherwise fresh
         telemetry at or below ``MOVING_KMH``."""
         if self.rest is not None:
-            return self.rest.confirmed and (self.rest.by_status or self.telemetry_fresh())
-        fresh = self.telemetry_fresh() and self.measured_speed_kmh is not None
-        return (
-            fresh and self.measured_speed_kmh is not None and self.measured_speed_kmh <= MOVING_KMH
-        )
+            return self.rest.confirmed(self.telemetry_fresh())
+        if self.belt_started:
+            return False  # started by treadctl and not stopped since: moving, whatever was read
+        speed = self.measured_speed_kmh
+        return self.telemetry_fresh() and speed is not None and speed <= MOVING_KMH
 
     def belt_confirmed_at_rest(self) -> bool:
         """For the end record: at rest by measurement, or never moved by anyone this session."""
@@ -294,6 +294,7 @@ class Supervisor:
             return RequestResult(True)
         if kind is RequestKind.PAUSE:
             self._fire(Trigger.WALKER_PAUSE, f"pause by {request.source}")
+            self._begin_rest_watch()
             self._spawn(self.stop(request.source))
             return RequestResult(True)
         if kind in (RequestKind.RESUME, RequestKind.REARM, RequestKind.START):
@@ -342,6 +343,7 @@ class Supervisor:
         """On the way out: Stop now, whatever the state; the engine then waits for rest."""
         self._fire(Trigger.QUIT, f"quit by {source}")
         self.target_speed_kmh = None
+        self._begin_rest_watch()
         if self._link_up():
             self._spawn(self.stop("exit"))
 
@@ -356,6 +358,8 @@ class Supervisor:
         if stronger or self.halt is None:
             self.halt = Halt(reason, message, self.now())
         self.target_speed_kmh = None
+        if send_stop:
+            self._begin_rest_watch()
         self._bus.publish(SafetyEvent(self.now(), str(reason), message, action="stop"))
         self._fire(Trigger.HALT, str(reason))
         self._wake.set()
@@ -386,11 +390,13 @@ class Supervisor:
         if self.state is not SafetyState.COUNTDOWN:
             raise Refused(f"not counting in ({self.state})")
         if not self.telemetry_fresh():
-            self.plan_request("start", accepted=False, reason="no recent data from the treadmill")
+            self.plan_request(
+                "start_belt", accepted=False, reason="no recent data from the treadmill"
+            )
             self.trip(Reason.WATCHDOG, detail="no recent data before the start")
             raise Refused("stale telemetry")
         speed = clamp_speed(start_speed_kmh, self.caps).sent
-        self.plan_request("start")
+        self.plan_request("start_belt")
         try:
             await self._send(Op.START, self._link.start, source=source, moving=True)
             self.belt_started = self.ever_started = True
@@ -485,6 +491,15 @@ class Supervisor:
         """
         return await self._halt_belt(Op.STOP, self._link.stop, source, timeout_s)
 
+    def _begin_rest_watch(self) -> None:
+        """From the first Stop (asked for, even before it is written) the belt counts as moving
+        until a reading after it says otherwise; a later Stop never restarts the watch."""
+        self.belt_started = False
+        if self.rest is None:
+            now = self._loop.time()
+            self.rest = RestWatch(now)
+            self._next_escalation_t = now + ESCALATE_EVERY_S
+
     async def wait_for_stops(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Until no Stop is waiting for its turn or its answer (bounded): before a suspend."""
         deadline = self._loop.time() + timeout_s
@@ -497,14 +512,10 @@ class Supervisor:
     async def _halt_belt(
         self, op: Op, call: Callable[[], Awaitable[Any]], source: str, timeout_s: float
     ) -> str:
-        self.belt_started = False
+        self._begin_rest_watch()
         self.target_speed_kmh = None
         self.sent_speed_kmh = None
         self._wake.set()
-        now = self._loop.time()
-        if self.rest is None or (self.rest.confirmed and not self.at_rest()):
-            self.rest = RestWatch(now)  # a later Stop never restarts a watch still running
-            self._next_escalation_t = now + ESCALATE_EVERY_S
         if not self._link_up():
             return "link_lost"
         self._stops_waiting += 1
@@ -577,7 +588,7 @@ class Supervisor:
             self.ever_moved = True
         if self.rest is not None:
             self.rest.observe(now, speed)
-            if self.rest.confirmed:
+            if self.rest.confirmed(telemetry_fresh=True):
                 self._rest_confirmed()
         # Overspeed: the ceiling is the cap that applies now (the backward cap in backward bouts
         # and in turns into or out of them), tightened to what treadctl asked for while it drives.
@@ -624,7 +635,7 @@ class Supervisor:
             return
         if decision.stopped and self.rest is not None:
             self.rest.treadmill_stopped()
-            if self.rest.confirmed and not self.telemetry_fresh():
+            if self.rest.confirmed(self.telemetry_fresh()):
                 self._rest_confirmed()
         if decision.action is Action.HALT:
             detail = f"{decision.speed_kmh:g} km/h" if decision.speed_kmh is not None else ""
@@ -698,7 +709,7 @@ class Supervisor:
                     SafetyEvent(self.now(), str(Reason.WATCHDOG), detail, action="report")
                 )
         rest = self.rest
-        if rest is None or rest.confirmed:
+        if rest is None or rest.confirmed(self.telemetry_fresh()):
             return
         if not self._alarm_up and rest.overdue(now, self.telemetry_fresh()):
             self._raise_alarm(rest.describe(now, self.measured_speed_kmh))

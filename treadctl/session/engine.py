@@ -307,6 +307,8 @@ class Session:
             if not sup.alarm_up:
                 self.bus.publish(Alarm(self.now(), str(Reason.NOT_STOPPING), message, True))
             self.bus.publish(SafetyEvent(self.now(), str(Reason.NOT_STOPPING), message, "stop"))
+            if status is EndStatus.COMPLETED:  # never "completed" with the belt unconfirmed
+                status, reason = EndStatus.SAFETY_STOP, str(Reason.NOT_STOPPING)
         sup.end()
         if self._clock is not None:
             self._clock.thaw()
