@@ -68,6 +68,14 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX sessions_started_at ON sessions(started_at);
     """,
+    """
+    CREATE TABLE pauses (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        start_t_s REAL NOT NULL,            -- session time the belt was paused (or the link lost)
+        end_t_s REAL,                       -- NULL while paused (or after a kill)
+        PRIMARY KEY (session_id, start_t_s)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -236,6 +244,26 @@ def get_samples(conn: sqlite3.Connection, session_id: int) -> list[SampleRecord]
         (session_id,),
     )
     return [SampleRecord(*tuple(row)) for row in rows]
+
+
+def get_pauses(conn: sqlite3.Connection, session_id: int) -> list[tuple[float, float | None]]:
+    """Pauses as (start, end) in session time, in order; end None: still paused at the end."""
+    rows = conn.execute(
+        "SELECT start_t_s, end_t_s FROM pauses WHERE session_id = ? ORDER BY start_t_s",
+        (session_id,),
+    )
+    return [(float(row["start_t_s"]), row["end_t_s"]) for row in rows]
+
+
+def paused_seconds(
+    pauses: list[tuple[float, float | None]], start_t_s: float, end_t_s: float
+) -> float:
+    """Seconds of ``pauses`` inside [start_t_s, end_t_s] (an open pause runs to ``end_t_s``)."""
+    total = 0.0
+    for pause_start, pause_end in pauses:
+        stop = end_t_s if pause_end is None else min(pause_end, end_t_s)
+        total += max(0.0, stop - max(pause_start, start_t_s))
+    return total
 
 
 def get_session(conn: sqlite3.Connection, session_id: int) -> SessionRecord | None:

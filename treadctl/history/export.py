@@ -30,7 +30,7 @@ def export_session(conn: sqlite3.Connection, session_id: int, fmt: Format) -> by
         return encode_tcx(session, totals, samples).encode("utf-8")
     from treadctl.history.fit import encode_activity
 
-    return encode_activity(session, totals, samples)
+    return encode_activity(session, totals, samples, db.get_pauses(conn, session_id))
 
 
 def default_file_name(conn: sqlite3.Connection, session_id: int, fmt: Format) -> str:

@@ -50,12 +50,15 @@ class MqttAttachment:
         device_name: str | None = None,
         backoff: Backoff | None = None,
         outbox_max_items: int = 256,
+        now: Callable[[], float] | None = None,
     ) -> None:
         settings = connection_settings(config, device_id)  # ConfigError before anything starts
         self.topics = Topics(config.topic_prefix or default_prefix(device_id))
         self.outbox = Outbox(outbox_max_items)
         self._feed = SessionFeed(self.topics)
         self._controls = controls
+        self._bus = bus
+        self._now = now
         self._engine_loop = engine_loop
         discovery = (
             discovery_messages(
@@ -191,6 +194,7 @@ def attach_mqtt(
     engine_loop: asyncio.AbstractEventLoop | None = None,
     device_name: str | None = None,
     backoff: Backoff | None = None,
+    now: Callable[[], float] | None = None,
 ) -> MqttAttachment | None:
     """Start publishing the session on ``bus`` and taking remote commands for ``controls``.
 
@@ -209,4 +213,5 @@ def attach_mqtt(
         engine_loop=loop,
         device_name=device_name,
         backoff=backoff,
+        now=now,
     )

@@ -132,18 +132,55 @@ def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
 
 
 def attach_sinks(wired: Wired) -> None:
-    """The session's consumers. Each is one call; add new ones here."""
+    """The session's consumers. Each is one call; add new ones here.
+
+    The audit log and the history write on their own threads (a full disk or a locked database
+    never stalls the session); MQTT runs on its own thread too. A part that cannot work at all
+    (an unwritable audit folder, a history file that is not a database, a broken install) is a
+    clear error before the session starts, never a silent session without it."""
     from treadctl.session.audit import AUDIT_FILE_NAME, AuditLog, new_session_dir
 
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
-    wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
+    try:
+        audit = AuditLog(audit_path, reporter=_reporter(wired, "audit", "the audit log"))
+    except OSError as error:
+        raise _output_error(f"cannot write the audit log {audit_path}: {error.strerror}") from None
+    audit.attach(wired.bus)
+    wired.closers.append(lambda: _say_losses(audit.close(), "audit lines"))
     _attach_recorder(wired)
     _attach_mqtt(wired)
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
         HeadlessPrinter().attach(wired.bus)
+
+
+def _output_error(message: str) -> Exception:
+    from treadctl.history.sink_status import OutputError
+
+    return OutputError(message)
+
+
+def _reporter(wired: Wired, output: str, what: str) -> Any:
+    """Problems of a writer thread: one stderr line and an ``OutputProblem`` on the bus."""
+    from treadctl.history.sink_status import ProblemReporter
+
+    loop: asyncio.AbstractEventLoop | None
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    return ProblemReporter(output, what, bus=wired.bus, loop=loop, now=wired.session.now)
+
+
+def _say_losses(report: Any, unit: str) -> None:
+    """At the end of the session: what an output could not write (nothing if it is complete)."""
+    from treadctl.history.sink_status import describe_loss
+
+    line = None if report is None else describe_loss(report, unit)
+    if line is not None:
+        print(f"treadctl: incomplete record: {line}", flush=True)
 
 
 def _device_label(wired: Wired) -> str:
@@ -153,20 +190,26 @@ def _device_label(wired: Wired) -> str:
 def _attach_recorder(wired: Wired) -> None:
     try:
         from treadctl.history.recorder import attach_recorder
-    except ImportError:
-        return
+    except ImportError as error:
+        raise _output_error(
+            f"the history recorder cannot be loaded ({error}); reinstall treadctl"
+        ) from None
+    loop: asyncio.AbstractEventLoop | None
     try:
-        recorder = attach_recorder(
-            wired.bus,
-            profile_name=wired.profile_name,
-            device=_device_label(wired),
-            simulated=wired.options.simulate,
-            body_mass_kg=wired.config.body_mass_kg,
-        )
-    except Exception as error:  # the history must never stop a session from running safely
-        log.warning("history recording is off for this session: %s", error)
-        return
-    wired.closers.append(recorder.close)
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    # A database that cannot be used at all raises HistoryError (a clear message, exit 2).
+    recording = attach_recorder(
+        wired.bus,
+        profile_name=wired.profile_name,
+        device=_device_label(wired),
+        simulated=wired.options.simulate,
+        body_mass_kg=wired.config.body_mass_kg,
+        loop=loop,
+        now=wired.session.now,
+    )
+    wired.closers.append(lambda: _say_losses(recording.close(), "history records"))
 
 
 def _attach_mqtt(wired: Wired) -> None:
@@ -174,13 +217,18 @@ def _attach_mqtt(wired: Wired) -> None:
         return
     try:
         from treadctl.mqtt.attach import attach_mqtt
-    except ImportError:
-        return
+    except ImportError as error:
+        raise _output_error(
+            f"MQTT is configured ([mqtt] host) but cannot be loaded ({error}); reinstall "
+            "treadctl or remove host from [mqtt]"
+        ) from None
     device_id = _device_label(wired)
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
         device_id = f"simulator-{socket.gethostname()}"
-    attachment = attach_mqtt(wired.bus, wired.session, wired.config.mqtt, device_id)
+    attachment = attach_mqtt(
+        wired.bus, wired.session, wired.config.mqtt, device_id, now=wired.session.now
+    )
     if attachment is not None:
         wired.closers.append(attachment.close)
 
@@ -228,21 +276,21 @@ def run_session(options: RunOptions) -> int:
 
     wired = prepare(options)
     if not options.headless:
-        status = _run_with_ui(wired)
-        if status is not None:
-            return status
-        wired.options = _headless(options)
-        wired.session.options = _with_headless(wired.session.options)
+        return _run_with_ui(wired)
     ended = run_loop(run_wired(wired), virtual=options.fast)
     return _report(wired, ended)
 
 
-def _run_with_ui(wired: Wired) -> int | None:
-    """Run under the Textual UI if it is installed; None means "fall back to headless"."""
+def _run_with_ui(wired: Wired) -> int:
+    """Run under the Textual UI. A UI that cannot be loaded is a clear error (exit 2), never a
+    silent headless session: the walker asked for a screen to follow."""
     try:
         from treadctl.tui.app import run_session_ui
-    except ImportError:
-        return None
+    except ImportError as error:
+        raise _output_error(
+            f"the terminal UI cannot be loaded ({error}); reinstall treadctl, or run with "
+            "--headless"
+        ) from None
     ended = run_session_ui(
         wired.plan,
         wired.bus,
@@ -266,20 +314,6 @@ def _print_ending(wired: Wired, ended: SessionEnded | None) -> None:
         print(describe(ended))
     if wired.audit_path is not None:
         print(f"audit log: {wired.audit_path}")
-
-
-def _headless(options: RunOptions) -> RunOptions:
-    from dataclasses import replace
-
-    return replace(options, headless=True)
-
-
-def _with_headless(session_options: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(
-        session_options, rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S, auto_confirm_turns=True
-    )
 
 
 def _report(wired: Wired, ended: SessionEnded | None) -> int:
