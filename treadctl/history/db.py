@@ -82,7 +82,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class HistoryError(TreadctlError):
     """The history file is from a newer treadctl or cannot be read (the commands print the
-    message and exit 2 instead of a traceback)."""
+    message and exit 2 instead of a traceback). ``passing``: the cause may go away by itself
+    (locked by another program, a full disk, an I/O error), so a recorder waits and retries."""
+
+    def __init__(self, message: str, *, passing: bool = False) -> None:
+        super().__init__(message)
+        self.passing = passing
 
 
 def default_db_path() -> Path:
@@ -111,9 +116,10 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     except sqlite3.DatabaseError as error:
         conn.close()
         # "database is locked" and friends are passing; "file is not a database" is not.
-        advice = "" if isinstance(error, sqlite3.OperationalError) else "; move it aside"
+        passing = isinstance(error, sqlite3.OperationalError)
+        advice = "" if passing else "; move it aside"
         raise HistoryError(
-            f"the history database {db_path} cannot be read ({error}){advice}"
+            f"the history database {db_path} cannot be read ({error}){advice}", passing=passing
         ) from None
     return conn
 

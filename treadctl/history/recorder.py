@@ -24,6 +24,7 @@ import contextlib
 import logging
 import math
 import sqlite3
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -124,6 +125,8 @@ def describe_db_error(error: BaseException) -> str:
         return "the history database is locked by another program"
     if "full" in text:
         return "the disk is full"
+    if "disk I/O error" in text:
+        return "a disk I/O error (is the disk full?)"
     return text
 
 
@@ -396,17 +399,22 @@ class RecordingHandle:
         """Wait until everything so far is committed (tests, tools)."""
         return self.writer.wait_idle(timeout_s)
 
+    def finish(self) -> None:
+        """Stop listening and let the writer write what is left and end (does not wait)."""
+        self.recorder.detach()
+        self.writer.finish()
+
     def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> SinkReport:
         """Stop listening, write what is left (waiting at most ``timeout_s``), report losses."""
         if self.report is None:
             self.recorder.detach()
-            if self.writer.waiting:
-                waiting = self.writer.problem
-                if waiting:
-                    print(
-                        f"treadctl: waiting up to {timeout_s:g} s for the history ({waiting})",
-                        flush=True,
-                    )
+            if self.writer.waiting and self.writer.problem and timeout_s >= 1.0:
+                print(
+                    f"treadctl: waiting up to {timeout_s:.0f} s for the history to be written"
+                    f" ({self.writer.problem})",
+                    file=sys.stderr,
+                    flush=True,
+                )
             self.report = self.writer.close(timeout_s)
         return self.report
 
@@ -465,6 +473,8 @@ def attach_recorder(
 
 
 def _passing(error: BaseException) -> bool:
-    """A database locked by another process (or busy) is waited for; other errors are not."""
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
+    """A database locked by another process, a full disk or an I/O error is waited for (and
+    retried in the background); a file that is not a database, or from a newer treadctl, is not."""
+    if isinstance(error, db.HistoryError):
+        return error.passing
+    return isinstance(error, sqlite3.OperationalError)

@@ -253,6 +253,12 @@ class AuditLog:
         """Wait until every line so far is in the file (tests, tools)."""
         return self._writer is None or self._writer.wait_idle(timeout_s)
 
+    def finish(self) -> None:
+        """Stop listening and let the writer write what is left and end (does not wait)."""
+        self._stop_listening()
+        if self._writer is not None:
+            self._writer.finish()
+
     def _stop_listening(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()

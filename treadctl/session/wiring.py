@@ -147,13 +147,44 @@ def attach_sinks(wired: Wired) -> None:
     except OSError as error:
         raise _output_error(f"cannot write the audit log {audit_path}: {error.strerror}") from None
     audit.attach(wired.bus)
-    wired.closers.append(lambda: _say_losses(audit.close(), "audit lines"))
-    _attach_recorder(wired)
+    closing = _OutputsClosing()
+    closing.writers.append(audit)
+    wired.closers.append(lambda: _say_losses(audit.close(closing.left_s()), "audit lines"))
+    _attach_recorder(wired, closing)
     _attach_mqtt(wired)
+    wired.closers.append(closing.start)  # closers run last-first: this one runs first
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
         HeadlessPrinter().attach(wired.bus)
+
+
+# At the end, the audit log and the history get this long, together, to write what is left (a
+# database another program holds locked, a disk that is full); then the end says what was lost.
+OUTPUTS_CLOSE_BUDGET_S = 5.0
+
+
+class _OutputsClosing:
+    """Lets the writer threads finish side by side, within one shared time budget."""
+
+    def __init__(self) -> None:
+        self.writers: list[Any] = []  # each has finish() (non-blocking)
+        self._deadline: float | None = None
+
+    def start(self) -> None:
+        import time
+
+        self._deadline = time.monotonic() + OUTPUTS_CLOSE_BUDGET_S
+        for writer in self.writers:
+            writer.finish()
+
+    def left_s(self) -> float:
+        import time
+
+        if self._deadline is None:
+            self.start()
+        assert self._deadline is not None
+        return max(0.05, self._deadline - time.monotonic())
 
 
 def _output_error(message: str) -> Exception:
@@ -187,7 +218,7 @@ def _device_label(wired: Wired) -> str:
     return "simulator" if wired.options.simulate else str(wired.options.device)
 
 
-def _attach_recorder(wired: Wired) -> None:
+def _attach_recorder(wired: Wired, closing: _OutputsClosing | None = None) -> None:
     try:
         from treadctl.history.recorder import attach_recorder
     except ImportError as error:
@@ -209,7 +240,10 @@ def _attach_recorder(wired: Wired) -> None:
         loop=loop,
         now=wired.session.now,
     )
-    wired.closers.append(lambda: _say_losses(recording.close(), "history records"))
+    left_s = closing.left_s if closing is not None else lambda: OUTPUTS_CLOSE_BUDGET_S
+    if closing is not None:
+        closing.writers.append(recording)
+    wired.closers.append(lambda: _say_losses(recording.close(left_s()), "history records"))
 
 
 def _attach_mqtt(wired: Wired) -> None:
