@@ -27,7 +27,8 @@ from treadctl.history import db
 
 REPO = Path(__file__).resolve().parent.parent
 LOCK_S = 10.0
-FAST_RUN = [sys.executable, "-m", "treadctl", "run", "retro-10", "--simulate", "--fast", "--headless"]
+FAST_RUN = [sys.executable, "-m", "treadctl", "run", "retro-10", "--simulate", "--fast"]
+FAST_RUN += ["--headless"]
 # A 12-second walk in real time: with start-up and the stop, about 16 s of session.
 SHORT_PROFILE = """
 name = "Short walk"
