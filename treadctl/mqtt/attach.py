@@ -81,6 +81,7 @@ class MqttAttachment:
                 submit=self._submit,
                 backoff=backoff,
                 audit=self._audit_rejection,
+                tls=config.tls,
             )
 
         self._make_publisher = make_publisher

@@ -1,9 +1,10 @@
 """The MQTT connection loop: publish what the session queued, answer remote commands.
 
 Runs on its own event loop (see ``treadctl.mqtt.attach``), never on the engine's. On the first
-connect it checks that no live session already uses the topic prefix (a retained ``online`` on
-its availability topic: then it says so once and waits, publishing nothing, until that session
-goes offline). On every connect it sends the retained ``online``, the discovery configs and the
+connect it checks that no live session already uses the topic prefix: it asks on ``presence``
+and a live session answers on ``presence/reply`` (retained messages cannot tell a live session
+from a killed one). If one answers, it says so once and waits, publishing nothing, until that
+session has gone. On every connect it sends the retained ``online``, the discovery configs and the
 latest state (replacing a stale one a killed process left, and one a restarted broker lost),
 subscribes to the command topic when commands are on, then drains the outbox, dropping telemetry
 older than ``MAX_TELEMETRY_AGE_S`` (after an outage a viewer wants now, not a burst of the past).
@@ -51,7 +52,7 @@ Submit = Callable[[Request], Awaitable[RequestResult]]
 Audit = Callable[[Rejection], Awaitable[None]]
 
 MAX_TELEMETRY_AGE_S = 3.0  # older telemetry is dropped, not sent late
-PREFIX_CHECK_S = 0.5  # how long to wait for a retained availability on the first connect
+PRESENCE_WAIT_S = 0.6  # how long a starting session waits for a live one to answer
 # CONNACK codes that retrying cannot fix: bad credentials, not authorised, bad auth method.
 _REFUSED_CODES = frozenset({4, 5, 134, 135, 140})
 _PROTOCOL_CODES = frozenset({1, 132})  # unacceptable / unsupported protocol version
@@ -61,8 +62,12 @@ class PrefixInUse(Exception):
     """Another live session publishes under this topic prefix."""
 
 
-def permanent_failure(error: BaseException) -> str | None:
-    """The one line to say for a failure that retrying cannot fix, else None."""
+def permanent_failure(
+    error: BaseException, *, tls: bool = False, ever_connected: bool = True
+) -> str | None:
+    """The one line to say for a failure that retrying cannot fix, else None. With ``tls`` on
+    and no connection yet, a connection the broker drops during the handshake is a plain (not
+    TLS) port: that is a mismatch too."""
     if isinstance(error, aiomqtt.MqttCodeError):
         rc = error.rc
         code = rc.value if isinstance(rc, ReasonCode) else rc
@@ -72,7 +77,13 @@ def permanent_failure(error: BaseException) -> str | None:
                 "password (or password_file) in [mqtt]"
             )
     text = str(error)
-    if isinstance(error, ssl.SSLError) or "SSL" in text or "certificate" in text.lower():
+    dropped = "reset by peer" in text or "EOF" in text or "onnection lost" in text
+    if (
+        isinstance(error, ssl.SSLError)
+        or "SSL" in text
+        or "certificate" in text.lower()
+        or (tls and not ever_connected and dropped)
+    ):
         return (
             f"the TLS handshake with the MQTT broker failed ({text}); check tls, port and "
             "ca_file in [mqtt]"
@@ -119,6 +130,7 @@ class Publisher:
         submit: Submit,
         backoff: Backoff | None = None,
         audit: Audit | None = None,
+        tls: bool = False,
     ) -> None:
         self._make_client = make_client
         self._topics = topics
@@ -129,10 +141,12 @@ class Publisher:
         self._submit = submit
         self._backoff = backoff or Backoff()
         self._audit = audit
+        self._tls = tls
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._protocol = ProtocolVersion.V5
         self._prefix_checked = False
+        self._own_id = ""
         self.connections = 0  # successful connects so far (for status lines and tests)
         self.gave_up = ""  # the permanent failure that turned MQTT off, if any
         self.stale_dropped = 0  # telemetry too old to send after an outage
@@ -159,7 +173,9 @@ class Publisher:
                     _say(str(error))
                 last_error = "prefix"
             except (aiomqtt.MqttError, OSError) as error:
-                permanent = permanent_failure(error)
+                permanent = permanent_failure(
+                    error, tls=self._tls, ever_connected=self.connections > 0
+                )
                 if permanent is not None:
                     self.gave_up = permanent
                     _say(f"{permanent}. MQTT is off for this session; the session runs on")
@@ -205,31 +221,35 @@ class Publisher:
             return True
         return False
 
-    async def _check_prefix(self, client: aiomqtt.Client) -> None:
-        """Refuse a topic prefix a live session publishes under (its retained ``online``)."""
-        await client.subscribe(self._topics.availability, qos=1)
-        seen: bytes | None = None
+    async def _check_prefix(self, client: aiomqtt.Client, own_id: str) -> None:
+        """Refuse a topic prefix a live session publishes under (it answers on presence)."""
+        await client.subscribe(self._topics.presence_reply, qos=1)
+        await client.publish(self._topics.presence, own_id.encode(), qos=1)
+        other: str | None = None
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(PREFIX_CHECK_S):
+            async with asyncio.timeout(PRESENCE_WAIT_S):
                 async for message in client.messages:
-                    if message.topic.matches(self._topics.availability):
-                        payload = message.payload
-                        seen = payload if isinstance(payload, bytes) else None
-                        break
-        await client.unsubscribe(self._topics.availability)
-        if seen == AVAILABLE:
+                    if message.topic.matches(self._topics.presence_reply):
+                        answer = _text(message.payload)
+                        if answer and answer != own_id:
+                            other = answer
+                            break
+        await client.unsubscribe(self._topics.presence_reply)
+        if other is not None:
             raise PrefixInUse(
-                f"MQTT topic prefix {self._topics.prefix!r} is in use by another live session: "
-                "this session does not publish until that one goes offline (set a different "
-                "topic_prefix in [mqtt] to run both)"
+                f"MQTT topic prefix {self._topics.prefix!r} is in use by another live session "
+                f"({other}): this session does not publish to MQTT until that one ends (set a "
+                "different topic_prefix in [mqtt] to run both)"
             )
         self._prefix_checked = True
 
     async def _connection(self) -> None:
         probing = self.connections == 0 and self._protocol is ProtocolVersion.V5
         async with self._make_client(self._protocol, probing) as client:
+            own_id = str(client.identifier)
             if not self._prefix_checked:
-                await self._check_prefix(client)
+                await self._check_prefix(client, own_id)
+            self._own_id = own_id
             self.connections += 1
             log.info("MQTT connected (%s)", self._topics.prefix)
             await client.publish(self._topics.availability, AVAILABLE, qos=1, retain=True)
@@ -237,6 +257,7 @@ class Publisher:
                 await client.publish(topic, payload, qos=1, retain=True)
             state = self._state_message()
             await client.publish(state.topic, state.payload, qos=state.qos, retain=True)
+            await client.subscribe(self._topics.presence, qos=1)  # answer later sessions
             if self._commands.enabled:
                 if self._protocol is ProtocolVersion.V5:
                     options = SubscribeOptions(qos=1, retainAsPublished=True)
@@ -290,9 +311,15 @@ class Publisher:
                 await self._report(
                     Rejection(f"{dropped} command(s) dropped unread: too many at once (a flood)")
                 )
+            if message.topic.matches(self._topics.presence):
+                if _text(message.payload) != self._own_id:
+                    await client.publish(self._topics.presence_reply, self._own_id.encode(), qos=1)
+                continue
             if not message.topic.matches(self._topics.command):
                 continue
             payload = message.payload if isinstance(message.payload, bytes) else b""
+            if message.retain and not payload:
+                continue  # someone cleared a retained message: not a command
             await self._answer(client, payload, retained=bool(message.retain))
 
     async def _report(self, rejection: Rejection) -> None:
@@ -321,6 +348,12 @@ class Publisher:
             await self._report(outcome)
         answer = encode(response_payload(outcome, result))
         await client.publish(self._topics.response, answer, qos=1)
+
+
+def _text(payload: object) -> str:
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload).decode("utf-8", "replace").strip()
+    return str(payload or "")
 
 
 def _take_dropped(client: aiomqtt.Client) -> int:
