@@ -225,6 +225,21 @@ async def test_telemetry_older_than_a_few_seconds_is_dropped_after_an_outage(
     assert all(t_s >= 10.0 for t_s in seen), seen  # never a burst of the past
 
 
+def test_only_a_refused_connect_counts_as_a_refused_login() -> None:
+    from aiomqtt.exceptions import MqttConnectError
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.reasoncodes import ReasonCode
+
+    from treadctl.mqtt.publisher import permanent_failure
+
+    assert permanent_failure(MqttConnectError(5)) is not None
+    bad_login = ReasonCode(PacketTypes.CONNACK, identifier=134)
+    assert permanent_failure(MqttConnectError(bad_login)) is not None
+    # a publish while the connection is down: rc 4 is "not connected", retried
+    assert permanent_failure(aiomqtt.MqttCodeError(4, "not connected")) is None
+    assert permanent_failure(aiomqtt.MqttError("[Errno 111] Connection refused")) is None
+
+
 def test_reconnection_backoff_stays_short() -> None:
     delays = Backoff().delays_s()
     first = [next(delays) for _ in range(20)]

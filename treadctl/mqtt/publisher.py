@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import aiomqtt
 from aiomqtt import ProtocolVersion
+from aiomqtt.exceptions import MqttConnectError
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
@@ -68,7 +69,8 @@ def permanent_failure(
     """The one line to say for a failure that retrying cannot fix, else None. With ``tls`` on
     and no connection yet, a connection the broker drops during the handshake is a plain (not
     TLS) port: that is a mismatch too."""
-    if isinstance(error, aiomqtt.MqttCodeError):
+    # Only a CONNACK's code: a publish's MqttCodeError 4 is "not connected", not "bad login".
+    if isinstance(error, MqttConnectError):
         rc = error.rc
         code = rc.value if isinstance(rc, ReasonCode) else rc
         if code in _REFUSED_CODES:
@@ -92,7 +94,7 @@ def permanent_failure(
 
 
 def _protocol_refused(error: BaseException) -> bool:
-    if isinstance(error, aiomqtt.MqttCodeError):
+    if isinstance(error, MqttConnectError):
         rc = error.rc
         code = rc.value if isinstance(rc, ReasonCode) else rc
         return code in _PROTOCOL_CODES
