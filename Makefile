@@ -11,8 +11,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[sim,test]'
 	touch $@
 
+# The demo never touches your own history, audit logs or configuration: it runs with a fresh
+# temporary TREADCTL_HOME (printed, and left there to look at).
 demo: $(BIN)/.installed
-	$(BIN)/treadctl run alternating-30 --simulate --fast --headless
+	@home=$$(mktemp -d "$${TMPDIR:-/tmp}/treadctl-demo.XXXXXX") && \
+	echo "make demo: a dry run on the simulator in a temporary TREADCTL_HOME=$$home (not your history)" && \
+	TREADCTL_HOME="$$home" $(BIN)/treadctl run alternating-30 --simulate --fast --headless
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -20,7 +20,7 @@ from treadctl.events import (
     SessionSummary,
     Telemetry,
 )
-from treadctl.history.recorder import Recorder, attach_recorder
+from treadctl.history.recorder import RecordingHandle, attach_recorder
 
 BODY_MASS_KG = 70.0
 
@@ -118,7 +118,7 @@ def record(
     simulated: bool = True,
     started_at: datetime | None = None,
     **kwargs: object,
-) -> Recorder:
+) -> RecordingHandle:
     """Record one scripted session into ``db_path``; returns the (closed) recorder."""
     bus = EventBus()
     recorder = attach_recorder(

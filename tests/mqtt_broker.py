@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -49,8 +50,12 @@ class TestBroker:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, workdir: Path, kind: str | None = None) -> None:
+    def __init__(
+        self, workdir: Path, kind: str | None = None, *, users: dict[str, str] | None = None
+    ) -> None:
+        """``users``: name -> password; anonymous clients are then refused (mosquitto only)."""
         self.kind = kind or ("mosquitto" if shutil.which("mosquitto") else "amqtt")
+        self.users = users
         self.host = HOST
         self.port = free_port()
         self._workdir = workdir
@@ -94,10 +99,20 @@ class TestBroker:
 
     def _start_mosquitto(self) -> None:
         conf = self._workdir / "mosquitto.conf"
-        conf.write_text(
-            f"listener {self.port} {HOST}\nallow_anonymous true\npersistence false\n"
-            "log_dest stderr\n"
-        )
+        auth = "allow_anonymous true\n"
+        if self.users is not None:
+            passwords = self._workdir / "mosquitto.passwd"
+            passwords.write_text("")
+            for user, password in self.users.items():
+                subprocess.run(
+                    ["mosquitto_passwd", "-b", str(passwords), user, password],
+                    check=True,
+                    capture_output=True,
+                )
+            auth = f"allow_anonymous false\npassword_file {passwords}\n"
+            if os.geteuid() == 0:  # else mosquitto drops to its own user, who cannot read it
+                auth += "user root\n"
+        conf.write_text(f"listener {self.port} {HOST}\n{auth}persistence false\nlog_dest stderr\n")
         self._process = subprocess.Popen(
             ["mosquitto", "-c", str(conf)],
             stdout=subprocess.DEVNULL,

@@ -30,7 +30,7 @@ def _run(db_path: Path) -> SessionEnded:
     async def main() -> SessionEnded:
         link, _treadmill = simulated_link(sim_air=SimAir())
         bus = EventBus()
-        attach_recorder(
+        handle = attach_recorder(
             bus,
             profile_name="first-session",
             device="simulator",
@@ -39,7 +39,9 @@ def _run(db_path: Path) -> SessionEnded:
             db_path=db_path,
         )
         session = Session(plan, link, bus, safety, SessionOptions(auto_confirm_turns=True))
-        return await session.run()
+        ended = await session.run()
+        assert handle.close().complete
+        return ended
 
     return run_virtual(main())
 

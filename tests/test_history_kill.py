@@ -31,7 +31,8 @@ def tick(t_s):
 record(Path(sys.argv[1]), on_tick=tick)
 """
 KILL_AFTER_S = 150
-COMMIT_EVERY_SAMPLES = 10  # the recorder's default batch
+# The writer thread commits every 0.1 s: 25 session seconds at 4 ms each, plus slack for a slow CI.
+LOST_AT_MOST_SAMPLES = 60
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
@@ -66,6 +67,6 @@ def test_killed_session_leaves_readable_database_with_samples(tmp_path: Path) ->
     times = [int(s.t_s) for s in db.get_samples(conn, 1)]
     assert times == list(range(len(times)))  # no gaps
     # Everything published up to the kill is there, less at most one uncommitted batch.
-    assert times[-1] >= KILL_AFTER_S - COMMIT_EVERY_SAMPLES
+    assert times[-1] >= KILL_AFTER_S - LOST_AT_MOST_SAMPLES
     assert session.duration_s == times[-1]
     assert len(db.get_laps(conn, 1)) >= 2  # 150 s in: the second bout had started

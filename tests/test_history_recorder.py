@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from tests.history_support import ALTERNATING, Bout, feed, record
 from treadctl.direction import Direction
 from treadctl.events import BoutStarted, EventBus, Telemetry
 from treadctl.history import db
-from treadctl.history.recorder import Recorder, attach_recorder
+from treadctl.history.recorder import RecordingHandle, attach_recorder
 
 
 def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
@@ -94,14 +95,6 @@ def test_unfinished_session_reads_as_interrupted_with_totals_from_samples(
     assert session.distance_m == pytest.approx(30 + 19 * 0.5, abs=0.01)
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now_s = 0.0
-
-    def __call__(self) -> float:
-        return self.now_s
-
-
 def _committed_samples(path: Path) -> int:
     reader = sqlite3.connect(path)
     try:
@@ -110,40 +103,84 @@ def _committed_samples(path: Path) -> int:
         reader.close()
 
 
-def test_samples_are_committed_by_count_and_by_wall_time(tmp_path: Path) -> None:
-    path = tmp_path / "h.sqlite3"
-    clock = _Clock()
-    bus = EventBus()
-    recorder = Recorder(
-        db.connect(path),
+def _attach(bus: EventBus, path: Path, **kwargs: object) -> RecordingHandle:
+    return attach_recorder(
+        bus,
         profile_name="p",
         device="d",
         simulated=True,
         body_mass_kg=70.0,
-        monotonic_s=clock,
-        commit_every_samples=5,
-        commit_every_s=2.0,
+        db_path=path,
+        **kwargs,  # type: ignore[arg-type]
     )
-    bus.subscribe(recorder)
-    for t in range(4):
-        bus.publish(Telemetry(float(t), 2.0))
-    assert _committed_samples(path) == 0  # the session row is committed, samples wait
-    bus.publish(Telemetry(4.0, 2.0))
-    assert _committed_samples(path) == 5  # five waiting samples: committed
-    bus.publish(Telemetry(5.0, 2.0))
-    assert _committed_samples(path) == 5
-    clock.now_s += 2.0  # two seconds of wall time without a commit
-    bus.publish(Telemetry(6.0, 2.0))
-    assert _committed_samples(path) == 7
-    recorder.close()
 
 
-def test_a_database_error_stops_recording_without_raising(tmp_path: Path) -> None:
+def test_samples_are_committed_by_the_writer_thread_within_a_moment(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
     bus = EventBus()
-    conn = db.connect(tmp_path / "h.sqlite3")
-    recorder = Recorder(conn, profile_name="p", device="d", simulated=True, body_mass_kg=70.0)
-    bus.subscribe(recorder)
+    handle = _attach(bus, path)
+    for t in range(5):
+        bus.publish(Telemetry(float(t), 2.0))
+    deadline = time.monotonic() + 2.0
+    while _committed_samples(path) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _committed_samples(path) == 5  # without close(): the thread commits on its own
+    report = handle.close()
+    assert report.complete and report.written == 6  # the session row and five samples
+
+
+def test_a_database_error_is_retried_and_reported_as_lost_never_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "h.sqlite3"
+    bus = EventBus()
+    handle = _attach(bus, path, retry_s=0.05)
     bus.publish(Telemetry(0.0, 1.0))
-    conn.execute("DROP TABLE samples")
-    recorder(Telemetry(1.0, 1.0))  # called directly: must not raise
-    feed(bus)  # the rest of the session is ignored quietly
+    assert handle.flush(5.0)
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TABLE samples")
+    raw.close()
+    feed(bus)  # must not raise; the writer keeps the samples and retries
+    report = handle.close(timeout_s=0.3)
+    assert not report.complete and report.lost > 400
+    assert "no such table: samples" in report.problem
+    err = capsys.readouterr().err
+    assert err.count("is not being written") == 1  # one line, however many retries
+
+
+def test_pauses_are_recorded_and_left_out_of_the_fit_timer_time(tmp_path: Path) -> None:
+    import io
+
+    import fitdecode
+
+    from treadctl.events import EndStatus, PhaseChanged, PhaseName, SessionEnded
+    from treadctl.history.export import export_session
+
+    path = tmp_path / "h.sqlite3"
+    bus = EventBus()
+    handle = _attach(bus, path)
+    bus.publish(BoutStarted(0.0, 0, 2, "a", Direction.FORWARD, 60, 3.0, 0))
+    for t in range(0, 121):
+        if t == 20:
+            bus.publish(PhaseChanged(20.0, PhaseName.PAUSED, 0, detail="paused"))
+        if t == 50:
+            bus.publish(PhaseChanged(50.0, PhaseName.RAMP, 0))
+        if t == 70:
+            bus.publish(BoutStarted(70.0, 1, 2, "b", Direction.BACKWARD, 50, 1.5, 0))
+        if t == 100:
+            bus.publish(PhaseChanged(100.0, PhaseName.PAUSED, 1))
+        if t == 110:
+            bus.publish(PhaseChanged(110.0, PhaseName.STEADY, 1))
+        bus.publish(Telemetry(float(t), 0.0 if 20 <= t < 50 else 3.0))
+    bus.publish(SessionEnded(120.0, EndStatus.COMPLETED, "done"))
+    assert handle.close().complete
+    conn = db.connect(path)
+    assert db.get_pauses(conn, 1) == [(20.0, 50.0), (100.0, 110.0)]
+    with fitdecode.FitReader(io.BytesIO(export_session(conn, 1, "fit"))) as reader:
+        frames = [f for f in reader if isinstance(f, fitdecode.FitDataMessage)]
+    laps = [f for f in frames if f.name == "lap"]
+    (session,) = [f for f in frames if f.name == "session"]
+    assert [lap.get_value("total_elapsed_time") for lap in laps] == [70.0, 50.0]
+    assert [lap.get_value("total_timer_time") for lap in laps] == [40.0, 40.0]
+    assert session.get_value("total_elapsed_time") == 120.0
+    assert session.get_value("total_timer_time") == 80.0

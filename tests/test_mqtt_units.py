@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from treadctl.controls import RequestKind, RequestResult
+from treadctl.controls import Request, RequestKind, RequestResult
 from treadctl.direction import Direction
 from treadctl.events import (
     BoutStarted,
@@ -68,8 +68,11 @@ def test_config_rejects_wildcards_and_two_password_sources(tmp_path: Path) -> No
 
 def test_commands_off_by_default_and_basic_set_when_on() -> None:
     assert allowed_commands(MqttCommandsConfig()) == ()
-    assert set(allowed_commands(BASIC)) == {"stop", "pause", "resume"}
-    assert {"nudge_speed", "nudge_incline", "start"} <= set(allowed_commands(ALL))
+    assert set(allowed_commands(BASIC)) == {"stop", "pause"}
+    nudge = MqttCommandsConfig(enabled=True, allow_nudge=True)
+    assert set(allowed_commands(nudge)) == {"stop", "pause", "nudge_speed", "nudge_incline"}
+    start = MqttCommandsConfig(enabled=True, allow_start=True)
+    assert set(allowed_commands(start)) == {"stop", "pause", "resume", "start", "rearm"}
 
 
 @pytest.mark.parametrize(
@@ -77,7 +80,7 @@ def test_commands_off_by_default_and_basic_set_when_on() -> None:
     [
         (b"stop", RequestKind.STOP),
         (b' {"command": "pause"} ', RequestKind.PAUSE),
-        (b'{"command": "resume", "id": "r1"}', RequestKind.RESUME),
+        (b'{"command": "PAUSE", "id": "r1"}', RequestKind.PAUSE),
     ],
 )
 def test_basic_commands_become_mqtt_requests(payload: bytes, kind: RequestKind) -> None:
@@ -96,8 +99,8 @@ def test_basic_commands_become_mqtt_requests(payload: bytes, kind: RequestKind) 
         (b'{"command": "launch"}', "unknown command"),
         (b"launch", "unknown command"),
         (b'{"cmd": "stop"}', "missing"),
-        (b'{"command": "stop", "value": 3}', "takes no value"),
-        (b'{"command": "stop", "force": true}', "unknown field"),
+        (b'{"command": "pause", "value": 3}', "takes no value"),
+        (b'{"command": "pause", "force": true}', "unknown field"),
         (b"\xff\xfe", "UTF-8"),
         (b"x" * 5000, "larger than"),
         (b'{"command": "nudge_speed", "value": 5}', "within"),
@@ -119,6 +122,7 @@ def test_nudges_and_start_need_their_own_switch() -> None:
         (b'{"command": "nudge_incline", "value": -1}', "allow_nudge"),
         (b"start", "allow_start"),
         (b"rearm", "allow_start"),
+        (b"resume", "allow_start"),  # resuming sets the belt moving: a remote start
     ]:
         outcome = parse_command(payload, BASIC)
         assert isinstance(outcome, Rejection), payload
@@ -127,6 +131,37 @@ def test_nudges_and_start_need_their_own_switch() -> None:
     assert isinstance(nudge, Accepted)
     assert nudge.request.kind is RequestKind.NUDGE_SPEED
     assert nudge.request.value == pytest.approx(-0.3)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"stop",
+        b"STOP",
+        b" Stop\n",
+        b'"stop"',
+        b'{"command": "STOP"}',
+        b'{"command": "stop", "value": 3}',
+        b'{"command": "Stop", "force": true, "id": "s1", "why": {"nested": [1, 2]}}',
+    ],
+)
+def test_stop_gets_through_in_any_case_with_extra_fields(payload: bytes) -> None:
+    outcome = parse_command(payload, BASIC)
+    assert isinstance(outcome, Accepted), outcome
+    assert outcome.request == Request(RequestKind.STOP, source="mqtt")
+
+
+@given(st.text(alphabet="sStToOpP", min_size=4, max_size=4))
+def test_every_letter_case_of_stop_is_a_stop(word: str) -> None:
+    outcome = parse_command(word.encode(), BASIC)
+    assert isinstance(outcome, Accepted) == (word.lower() == "stop")
+
+
+def test_a_rejection_names_the_request_for_the_audit_log() -> None:
+    retained = parse_command(b'{"command": "Start"}', ALL, retained=True)
+    assert isinstance(retained, Rejection) and retained.request == "start"
+    bad = parse_command(b"{oops", ALL)
+    assert isinstance(bad, Rejection) and bad.request == "unknown"
 
 
 def test_everything_is_disabled_when_commands_are_off() -> None:
@@ -211,6 +246,38 @@ def test_discovery_buttons_only_for_enabled_commands() -> None:
     assert stop["command_topic"] == "treadctl/sim_1/command"
     pressed = parse_command(str(stop["payload_press"]).encode(), BASIC)
     assert isinstance(pressed, Accepted) and pressed.request.kind is RequestKind.STOP
+
+
+@pytest.mark.parametrize(
+    ("commands", "buttons"),
+    [
+        (MqttCommandsConfig(), set()),
+        (BASIC, {"stop", "pause"}),
+        (MqttCommandsConfig(enabled=True, allow_nudge=True), {"stop", "pause"}),
+        (MqttCommandsConfig(enabled=True, allow_start=True), {"stop", "pause", "resume"}),
+    ],
+)
+def test_discovery_offers_only_buttons_that_can_work(
+    commands: MqttCommandsConfig, buttons: set[str]
+) -> None:
+    configs = _discovery(commands)
+    offered = {t.split("/")[3] for t, c in configs.items() if "/button/" in t and c is not None}
+    assert offered == buttons
+    for topic, config in configs.items():  # every offered button's press is accepted
+        if "/button/" in topic and config is not None:
+            pressed = parse_command(str(config["payload_press"]).encode(), commands)
+            assert isinstance(pressed, Accepted), topic
+
+
+def test_every_discovery_payload_carries_its_origin() -> None:
+    from treadctl import __version__
+
+    configs = _discovery(ALL)
+    assert all(
+        c["origin"] == {"name": "treadctl", "sw_version": __version__}
+        for c in configs.values()
+        if c is not None
+    )
 
 
 # --- outbox --------------------------------------------------------------------------------------

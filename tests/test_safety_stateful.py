@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 
 from simulators.bleak_backend import SimAir
 from simulators.faults import FaultKind
+from tests.session_support import bouts_of
 from treadctl.ble.simulate import simulated_link
 from treadctl.clock import VirtualTimeLoop
 from treadctl.config import SafetyConfig
@@ -46,7 +47,6 @@ from treadctl.events import (
 from treadctl.plan import build_plan
 from treadctl.safety.state import DRIVING_STATES, SafetyState
 from treadctl.session.engine import Session, SessionOptions
-from tests.session_support import bouts_of
 
 MOVING_OPS = frozenset({"start", "set_speed", "set_incline"})
 AT_REST_KMH = 0.35  # the simulator's own belt, against the supervisor's 0.3 km/h threshold
@@ -259,7 +259,7 @@ class SafetyContract(RuleBasedStateMachine):
         self.sim.inject(FaultKind.STALE, duration)
         self._run_for(0.05)
 
-    # --- the checks, at the moment each event is published -----------------------------------------
+    # --- the checks, at the moment each event is published --------------------------------------
 
     def _violation(self, text: str) -> None:
         sup = self.session.supervisor
@@ -313,15 +313,15 @@ class SafetyContract(RuleBasedStateMachine):
             self._violation("skip accepted during a turn-around")
         if event.accepted and event.source == "display" and event.request != "stop":
             self._violation(f"the wall screen did {event.request}")
-        if event.accepted and event.source.startswith("sensor"):
-            if event.request not in ("stop", "sensor_limit"):
-                self._violation(f"a sensor did {event.request}")
+        sensor = event.accepted and event.source.startswith("sensor")
+        if sensor and event.request not in ("stop", "sensor_limit"):
+            self._violation(f"a sensor did {event.request}")
 
     def _check_command(self, event: CommandSent, sup: Any) -> None:
         assert self.loop is not None
-        if event.op in ("stop", "reset") and not event.source.startswith("link"):
-            if self.last_stop_t is None:
-                self.last_stop_t = self.loop.time()
+        stopping = event.op in ("stop", "reset") and not event.source.startswith("link")
+        if stopping and self.last_stop_t is None:
+            self.last_stop_t = self.loop.time()
         if event.op == "pause" and not event.source.startswith("link"):
             self._violation("FTMS Pause was sent (it keeps the treadmill's target)")
         if event.op not in MOVING_OPS or event.source.startswith("link"):

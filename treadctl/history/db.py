@@ -68,13 +68,26 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX sessions_started_at ON sessions(started_at);
     """,
+    """
+    CREATE TABLE pauses (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        start_t_s REAL NOT NULL,            -- session time the belt was paused (or the link lost)
+        end_t_s REAL,                       -- NULL while paused (or after a kill)
+        PRIMARY KEY (session_id, start_t_s)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class HistoryError(TreadctlError):
     """The history file is from a newer treadctl or cannot be read (the commands print the
-    message and exit 2 instead of a traceback)."""
+    message and exit 2 instead of a traceback). ``passing``: the cause may go away by itself
+    (locked by another program, a full disk, an I/O error), so a recorder waits and retries."""
+
+    def __init__(self, message: str, *, passing: bool = False) -> None:
+        super().__init__(message)
+        self.passing = passing
 
 
 def default_db_path() -> Path:
@@ -103,9 +116,10 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     except sqlite3.DatabaseError as error:
         conn.close()
         # "database is locked" and friends are passing; "file is not a database" is not.
-        advice = "" if isinstance(error, sqlite3.OperationalError) else "; move it aside"
+        passing = isinstance(error, sqlite3.OperationalError)
+        advice = "" if passing else "; move it aside"
         raise HistoryError(
-            f"the history database {db_path} cannot be read ({error}){advice}"
+            f"the history database {db_path} cannot be read ({error}){advice}", passing=passing
         ) from None
     return conn
 
@@ -236,6 +250,26 @@ def get_samples(conn: sqlite3.Connection, session_id: int) -> list[SampleRecord]
         (session_id,),
     )
     return [SampleRecord(*tuple(row)) for row in rows]
+
+
+def get_pauses(conn: sqlite3.Connection, session_id: int) -> list[tuple[float, float | None]]:
+    """Pauses as (start, end) in session time, in order; end None: still paused at the end."""
+    rows = conn.execute(
+        "SELECT start_t_s, end_t_s FROM pauses WHERE session_id = ? ORDER BY start_t_s",
+        (session_id,),
+    )
+    return [(float(row["start_t_s"]), row["end_t_s"]) for row in rows]
+
+
+def paused_seconds(
+    pauses: list[tuple[float, float | None]], start_t_s: float, end_t_s: float
+) -> float:
+    """Seconds of ``pauses`` inside [start_t_s, end_t_s] (an open pause runs to ``end_t_s``)."""
+    total = 0.0
+    for pause_start, pause_end in pauses:
+        stop = end_t_s if pause_end is None else min(pause_end, end_t_s)
+        total += max(0.0, stop - max(pause_start, start_t_s))
+    return total
 
 
 def get_session(conn: sqlite3.Connection, session_id: int) -> SessionRecord | None:

@@ -33,7 +33,9 @@ def export_session(conn: sqlite3.Connection, session_id: int, fmt: Format) -> by
     from treadctl.history.device_info import load
     from treadctl.history.fit import encode_activity
 
-    return encode_activity(session, totals, samples, load(conn, session_id))
+    return encode_activity(
+        session, totals, samples, load(conn, session_id), pauses=db.get_pauses(conn, session_id)
+    )
 
 
 def default_file_name(conn: sqlite3.Connection, session_id: int, fmt: Format) -> str:

@@ -7,6 +7,9 @@ direction alone; the lap points at its step with ``wkt_step_index``. These are s
 fields, so every FIT decoder shows them without developer-data definitions, and Garmin Connect
 shows the workout's step names against the laps. There is no GPS: records carry time, distance,
 speed, grade, heart rate and calories only.
+
+``total_elapsed_time`` is wall time from start to end; ``total_timer_time`` leaves out the pauses
+(a paused belt is not training time), per lap and for the session, as a watch's timer does.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from treadctl.history.db import SampleRecord, SessionRecord
+from treadctl.history.db import SampleRecord, SessionRecord, paused_seconds
 from treadctl.history.fit_encoder import (
     ENUM,
     SINT16,
@@ -55,14 +58,20 @@ def _speed(speed_kmh: float | None) -> int | None:
     return None if speed_kmh is None else round(speed_kmh / 3.6 * 1000)
 
 
+Pauses = list[tuple[float, float | None]]
+
+
 def encode_activity(
     session: SessionRecord,
     laps: list[LapTotals],
     samples: list[SampleRecord],
     device: dict[str, str] | None = None,
+    pauses: Pauses | None = None,
 ) -> bytes:
     """The session as the bytes of a FIT activity file; ``device``: the treadmill's Device
-    Information (``treadctl.history.device_info``), written as a ``device_info`` message."""
+    Information (``treadctl.history.device_info``), written as a ``device_info`` message;
+    ``pauses``: from ``db.get_pauses``."""
+    pauses = pauses or []
     start = session.started_at
 
     def stamp(t_s: float) -> int:
@@ -112,10 +121,12 @@ def encode_activity(
         for sample in samples:
             if lap.start_t_s <= sample.t_s < lap.end_t_s or (last and sample.t_s >= lap.end_t_s):
                 fit.write(RECORD, _record(stamp(sample.t_s), sample))
-        fit.write(LAP, _lap(i, lap, stamp, last=last))
+        timer_s = lap.duration_s - paused_seconds(pauses, lap.start_t_s, lap.end_t_s)
+        fit.write(LAP, _lap(i, lap, stamp, timer_s, last=last))
     fit.write(EVENT, _event(stamp(end_t_s), EVENT_TYPE_STOP_ALL))
-    fit.write(SESSION, _session(session, laps, samples, stamp, end_t_s))
-    fit.write(ACTIVITY, _activity(stamp(end_t_s), end_t_s, start))
+    session_timer_s = end_t_s - paused_seconds(pauses, 0.0, end_t_s)
+    fit.write(SESSION, _session(session, laps, samples, stamp, end_t_s, session_timer_s))
+    fit.write(ACTIVITY, _activity(stamp(end_t_s), session_timer_s, start))
     return fit.to_bytes()
 
 
@@ -157,15 +168,15 @@ def _record(timestamp: int, sample: SampleRecord) -> list[Field]:
     ]
 
 
-def _lap(index: int, lap: LapTotals, stamp: _Stamp, *, last: bool) -> list[Field]:
+def _lap(index: int, lap: LapTotals, stamp: _Stamp, timer_s: float, *, last: bool) -> list[Field]:
     return [
         (254, UINT16, index),
         (253, UINT32, stamp(lap.end_t_s)),
         (0, ENUM, EVENT_LAP),
         (1, ENUM, EVENT_TYPE_STOP),
         (2, UINT32, stamp(lap.start_t_s)),
-        (7, UINT32, _ms(lap.duration_s)),
-        (8, UINT32, _ms(lap.duration_s)),
+        (7, UINT32, _ms(lap.duration_s)),  # total_elapsed_time
+        (8, UINT32, _ms(timer_s)),  # total_timer_time: without the pauses
         (9, UINT32, round(lap.distance_m * 100)),
         (11, UINT16, round(lap.energy_kcal)),
         (13, UINT16, _speed(lap.avg_speed_kmh)),
@@ -186,6 +197,7 @@ def _session(
     samples: list[SampleRecord],
     stamp: _Stamp,
     end_t_s: float,
+    timer_s: float,
 ) -> list[Field]:
     distance_m = sum(lap.distance_m for lap in laps)
     rates = [s.heart_rate_bpm for s in samples if s.heart_rate_bpm]
@@ -198,11 +210,11 @@ def _session(
         (2, UINT32, stamp(0)),
         (5, ENUM, SPORT_WALKING),
         (6, ENUM, SUB_SPORT_TREADMILL),
-        (7, UINT32, _ms(end_t_s)),
-        (8, UINT32, _ms(end_t_s)),
+        (7, UINT32, _ms(end_t_s)),  # total_elapsed_time
+        (8, UINT32, _ms(timer_s)),  # total_timer_time: without the pauses
         (9, UINT32, round(distance_m * 100)),
         (11, UINT16, round(sum(lap.energy_kcal for lap in laps))),
-        (14, UINT16, _speed(distance_m / end_t_s * 3.6 if end_t_s > 0 else 0.0)),
+        (14, UINT16, _speed(distance_m / timer_s * 3.6 if timer_s > 0 else 0.0)),
         (15, UINT16, _speed(max(speeds, default=0.0))),
         (16, UINT8, round(sum(rates) / len(rates)) if rates else None),
         (17, UINT8, max(rates) if rates else None),
@@ -212,11 +224,11 @@ def _session(
     ]
 
 
-def _activity(timestamp: int, end_t_s: float, start: datetime) -> list[Field]:
+def _activity(timestamp: int, timer_s: float, start: datetime) -> list[Field]:
     offset = start.astimezone().utcoffset() or timedelta(0)
     return [
         (253, UINT32, timestamp),
-        (0, UINT32, _ms(end_t_s)),
+        (0, UINT32, _ms(timer_s)),  # total_timer_time
         (1, UINT16, 1),
         (2, ENUM, 0),  # manual
         (3, ENUM, EVENT_ACTIVITY),

@@ -18,8 +18,9 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
-from treadctl.controls import Request, RequestResult, SessionControls
-from treadctl.events import EventBus, SessionEvent
+from treadctl.controls import SOURCE_MQTT, Request, RequestResult, SessionControls
+from treadctl.events import EventBus, RequestDecided, SessionEvent
+from treadctl.mqtt.commands import Rejection
 from treadctl.mqtt.config import MqttConfig
 from treadctl.mqtt.connection import client_factory, connection_settings
 from treadctl.mqtt.discovery import discovery_messages
@@ -52,12 +53,15 @@ class MqttAttachment:
         outbox_max_items: int = 256,
         heart_rate: bool = True,
         identity: dict[str, str] | None = None,
+        now: Callable[[], float] | None = None,
     ) -> None:
         settings = connection_settings(config, device_id)  # ConfigError before anything starts
         self.topics = Topics(config.topic_prefix or default_prefix(device_id))
         self.outbox = Outbox(outbox_max_items)
         self._feed = SessionFeed(self.topics, identity)
         self._controls = controls
+        self._bus = bus
+        self._now = now
         self._engine_loop = engine_loop
         discovery = (
             discovery_messages(
@@ -83,6 +87,8 @@ class MqttAttachment:
                 commands=config.commands,
                 submit=self._submit,
                 backoff=backoff,
+                audit=self._audit_rejection,
+                tls=config.tls,
             )
 
         self._make_publisher = make_publisher
@@ -168,6 +174,30 @@ class MqttAttachment:
         self._ready.set()
         await self._publisher.run()
 
+    async def _audit_rejection(self, rejection: Rejection) -> None:
+        """A command refused here, before the session's door: into the audit log like the
+        session's own decisions (a ``RequestDecided`` on the bus, published on the engine's
+        loop). Waits for the engine, so a flood of junk is paced by the engine, not queued."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def publish() -> None:
+            try:
+                t_s = self._now() if self._now is not None else 0.0
+                self._bus.publish(
+                    RequestDecided(
+                        t_s, rejection.request, SOURCE_MQTT, accepted=False, reason=rejection.reason
+                    )
+                )
+            finally:
+                done.set_result(None)
+
+        try:
+            self._engine_loop.call_soon_threadsafe(publish)
+        except RuntimeError:
+            return  # the session's loop has closed
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.wrap_future(done), REQUEST_TIMEOUT_S)
+
     async def _submit(self, request: Request) -> RequestResult:
         """Ask the session, on the engine's loop, and wait (briefly) for its answer."""
         answer: concurrent.futures.Future[RequestResult] = concurrent.futures.Future()
@@ -200,6 +230,7 @@ def attach_mqtt(
     backoff: Backoff | None = None,
     heart_rate: bool = True,
     identity: dict[str, str] | None = None,
+    now: Callable[[], float] | None = None,
 ) -> MqttAttachment | None:
     """Start publishing the session on ``bus`` and taking remote commands for ``controls``.
 
@@ -220,4 +251,5 @@ def attach_mqtt(
         backoff=backoff,
         heart_rate=heart_rate,
         identity=identity,
+        now=now,
     )

@@ -1,11 +1,16 @@
 """Incoming remote commands: parse and validate a payload into a ``Request``, or say why not.
 
 Pure. Nothing here touches the belt: an accepted payload becomes a ``Request`` that the
-supervisor still judges and caps. What is allowed depends on ``[mqtt.commands]``: stop, pause and
-resume when commands are on; nudges and remote start only when each is switched on as well.
+supervisor still judges and caps. What is allowed depends on ``[mqtt.commands]``: stop and pause
+when commands are on; nudges with ``allow_nudge``; resume, start and re-arm (anything that sets
+the belt moving again) only with ``allow_start``, since the session refuses a remote restart
+otherwise.
 
 Payloads: ``{"command": "stop"}``, ``{"command": "nudge_speed", "value": -0.2, "id": "x1"}``, or
 a bare word such as ``stop`` (handy with ``mosquitto_pub``). ``id`` is echoed in the response.
+Command words are read in any letter case. Stop is the easiest command to get through: a bare
+``stop``, a JSON string ``"stop"``, or an object whose ``command`` is stop, with any other fields
+(a ``value``, unknown keys) ignored rather than refused.
 """
 
 from __future__ import annotations
@@ -25,13 +30,13 @@ MAX_SPEED_NUDGE_KMH = 1.0  # per command; the supervisor's caps still apply to t
 MAX_INCLINE_NUDGE_PCT = 2.0
 MAX_ID_CHARS = 64
 
-_BARE_WORD = re.compile(r"^[a-z_]{1,32}$")
+_BARE_WORD = re.compile(r"^[A-Za-z_]{1,32}$")
 
 # command word -> (request kind, permission needed: "basic", "nudge" or "start")
 _COMMANDS: dict[str, tuple[RequestKind, str]] = {
     "stop": (RequestKind.STOP, "basic"),
     "pause": (RequestKind.PAUSE, "basic"),
-    "resume": (RequestKind.RESUME, "basic"),
+    "resume": (RequestKind.RESUME, "start"),  # restarts the belt: refused remotely otherwise
     "nudge_speed": (RequestKind.NUDGE_SPEED, "nudge"),
     "nudge_incline": (RequestKind.NUDGE_INCLINE, "nudge"),
     "start": (RequestKind.START, "start"),
@@ -50,6 +55,12 @@ class Rejection:
     reason: str
     command: str | None = None
     id: str | None = None
+
+    @property
+    def request(self) -> str:
+        """The request kind it asked for (for the audit log), or ``unknown``."""
+        known = _COMMANDS.get(self.command or "")
+        return str(known[0]) if known is not None else "unknown"
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,10 @@ def parse_command(
     """Validate one command message. Never raises."""
     if retained:
         # A retained command would be replayed on every reconnect: never act on one.
-        return Rejection("retained commands are ignored; publish commands without the retain flag")
+        return Rejection(
+            "retained commands are ignored; publish commands without the retain flag",
+            _peek_word(payload),
+        )
     if len(payload) > MAX_PAYLOAD_BYTES:
         return Rejection(f"payload larger than {MAX_PAYLOAD_BYTES} bytes")
     try:
@@ -94,18 +108,37 @@ def parse_command(
     word = body.get("command")
     if not isinstance(word, str):
         return Rejection('missing "command" (a string)', id=ident)
+    word = word.strip().lower()
     if word not in _COMMANDS:
         return Rejection(f"unknown command {word[:32]!r}", id=ident)
     if word not in allowed_commands(config):
         return Rejection(f"command {word!r} is not enabled ({_how_to_enable(word)})", word, ident)
+    kind, _ = _COMMANDS[word]
+    if kind is RequestKind.STOP:
+        return Accepted(Request(kind, source=SOURCE), word, ident)  # nothing else can refuse it
     unknown = set(body) - {"command", "value", "id"}
     if unknown:
         return Rejection(f"unknown field(s): {', '.join(sorted(unknown))}", word, ident)
-    kind, _ = _COMMANDS[word]
     value = _value(kind, body.get("value"))
     if isinstance(value, str):
         return Rejection(value, word, ident)
     return Accepted(Request(kind, value=value, source=SOURCE), word, ident)
+
+
+def is_stop(payload: bytes) -> bool:
+    """A cheap look (no JSON parsing) at whether a payload could be a stop: such messages are
+    taken ahead of every other command waiting (``parse_command`` still decides)."""
+    return b"stop" in payload[:MAX_PAYLOAD_BYTES].lower()
+
+
+def _peek_word(payload: bytes) -> str | None:
+    """The command word of a payload that will not be parsed further (for the audit log)."""
+    try:
+        body = _body(payload[:MAX_PAYLOAD_BYTES].decode("utf-8").strip())
+    except UnicodeDecodeError:
+        return None
+    word = body.get("command") if isinstance(body, dict) else None
+    return word.strip().lower()[:32] if isinstance(word, str) else None
 
 
 def _body(text: str) -> dict[str, Any] | Rejection:
@@ -115,6 +148,8 @@ def _body(text: str) -> dict[str, Any] | Rejection:
         body = json.loads(text)
     except (ValueError, RecursionError):
         return Rejection("payload is neither a command word nor valid JSON")
+    if isinstance(body, str) and _BARE_WORD.match(body.strip()):
+        return {"command": body.strip()}  # "stop", as a JSON string
     if not isinstance(body, dict):
         return Rejection('JSON payload must be an object such as {"command": "stop"}')
     return body

@@ -1,8 +1,10 @@
 """Home Assistant MQTT discovery: the treadmill appears as a device with sensors and buttons.
 
-Pure: returns (topic, payload) pairs, published retained. Buttons exist only for enabled
-commands; for the others an empty retained payload is sent, which removes a button that an
-earlier configuration had created.
+Pure: returns (topic, payload) pairs, published retained. Buttons exist only for commands that
+can work: Stop and Pause when commands are on, Resume only with ``allow_start`` (the session
+refuses a remote resume otherwise). For the others an empty retained payload is sent, which
+removes a button that an earlier configuration had created. Every payload carries ``origin``
+(what published it), as Home Assistant asks of discovery publishers.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _SENSORS: tuple[tuple[str, str, str, str | None, str | None, str | None, str | N
     ("remaining", "Bout remaining", "remaining_s", "s", "duration", None, None),
 )
 _BUTTONS = {"stop": "Stop belt", "pause": "Pause", "resume": "Resume"}
+ORIGIN = {"name": "treadctl", "sw_version": __version__}
 
 
 def discovery_messages(
@@ -49,6 +52,7 @@ def discovery_messages(
         "sw_version": __version__,
     }
     common = {
+        "origin": ORIGIN,
         "availability_topic": topics.availability,
         "payload_available": AVAILABLE.decode(),
         "payload_not_available": UNAVAILABLE.decode(),

@@ -10,8 +10,9 @@ event dropped, so memory stays bounded even through a long outage.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -28,6 +29,7 @@ class Outgoing:
     payload: bytes
     retain: bool = False
     qos: int = 0
+    queued_s: float = field(default_factory=time.monotonic)  # when the session queued it
 
 
 @dataclass

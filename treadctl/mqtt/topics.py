@@ -1,7 +1,7 @@
 """Where each message goes: one prefix per treadmill, so one broker serves a whole clinic.
 
-``treadctl/<device-id>/{availability,state,telemetry,event,command,response}``; a viewer that
-follows every treadmill subscribes to ``treadctl/+/telemetry`` (or ``treadctl/#``).
+``treadctl/<device-id>/{availability,state,telemetry,event,command,response,presence}``; a
+viewer that follows every treadmill subscribes to ``treadctl/+/telemetry`` (or ``treadctl/#``).
 """
 
 from __future__ import annotations
@@ -51,6 +51,16 @@ class Topics:
     def command(self) -> str:
         """Incoming remote commands (only subscribed when commands are enabled)."""
         return f"{self.prefix}/command"
+
+    @property
+    def presence(self) -> str:
+        """A starting session asks here (its client id) whether a live one uses this prefix."""
+        return f"{self.prefix}/presence"
+
+    @property
+    def presence_reply(self) -> str:
+        """A live session answers a ``presence`` question here (its own client id)."""
+        return f"{self.prefix}/presence/reply"
 
     @property
     def response(self) -> str:

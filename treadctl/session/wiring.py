@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 # Headless runs have no keys: after a fault, wait this long (for a remote re-arm, if enabled)
 # before ending the session with a safety stop.
 HEADLESS_REARM_TIMEOUT_S = 30.0
-HEADLESS_PAUSE_TIMEOUT_S = 600.0  # the default of ``[safety] pause_timeout_s``
 
 
 @dataclass(frozen=True)
@@ -175,15 +174,28 @@ def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
 
 
 def attach_sinks(wired: Wired) -> None:
-    """The session's consumers. Each is one call; add new ones here."""
+    """The session's consumers. Each is one call; add new ones here.
+
+    The audit log and the history write on their own threads (a full disk or a locked database
+    never stalls the session); MQTT runs on its own thread too. A part that cannot work at all
+    (an unwritable audit folder, a history file that is not a database, a broken install) is a
+    clear error before the session starts, never a silent session without it."""
     from treadctl.session.audit import AUDIT_FILE_NAME, AuditLog, new_session_dir
 
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
-    wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
+    try:
+        audit = AuditLog(audit_path, reporter=_reporter(wired, "audit", "the audit log"))
+    except OSError as error:
+        raise _output_error(f"cannot write the audit log {audit_path}: {error.strerror}") from None
+    audit.attach(wired.bus)
+    closing = _OutputsClosing()
+    closing.writers.append(audit)
+    wired.closers.append(lambda: _say_losses(audit.close(closing.left_s()), "audit lines"))
     _attach_heart_rate(wired)
-    _attach_recorder(wired)
+    _attach_recorder(wired, closing)
     _attach_mqtt(wired)
+    wired.closers.append(closing.start)  # closers run last-first: this one runs first
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
@@ -206,32 +218,96 @@ def _attach_heart_rate(wired: Wired) -> None:
     attach_heart_rate(wired)
 
 
+# At the end, the audit log and the history get this long, together, to write what is left (a
+# database another program holds locked, a disk that is full); then the end says what was lost.
+OUTPUTS_CLOSE_BUDGET_S = 5.0
+
+
+class _OutputsClosing:
+    """Lets the writer threads finish side by side, within one shared time budget."""
+
+    def __init__(self) -> None:
+        self.writers: list[Any] = []  # each has finish() (non-blocking)
+        self._deadline: float | None = None
+
+    def start(self) -> None:
+        import time
+
+        self._deadline = time.monotonic() + OUTPUTS_CLOSE_BUDGET_S
+        for writer in self.writers:
+            writer.finish()
+
+    def left_s(self) -> float:
+        import time
+
+        if self._deadline is None:
+            self.start()
+        assert self._deadline is not None
+        return max(0.05, self._deadline - time.monotonic())
+
+
+def _output_error(message: str) -> Exception:
+    from treadctl.history.sink_status import OutputError
+
+    return OutputError(message)
+
+
+def _reporter(wired: Wired, output: str, what: str) -> Any:
+    """Problems of a writer thread: one stderr line and an ``OutputProblem`` on the bus."""
+    from treadctl.history.sink_status import ProblemReporter
+
+    loop: asyncio.AbstractEventLoop | None
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    return ProblemReporter(output, what, bus=wired.bus, loop=loop, now=wired.session.now)
+
+
+def _say_losses(report: Any, unit: str) -> None:
+    """At the end of the session: what an output could not write (nothing if it is complete)."""
+    from treadctl.history.sink_status import describe_loss
+
+    line = None if report is None else describe_loss(report, unit)
+    if line is not None:
+        print(f"treadctl: incomplete record: {line}", flush=True)
+
+
 def _device_label(wired: Wired) -> str:
     return "simulator" if wired.options.simulate else str(wired.options.device)
 
 
-def _attach_recorder(wired: Wired) -> None:
+def _attach_recorder(wired: Wired, closing: _OutputsClosing | None = None) -> None:
     try:
         from treadctl.history.recorder import attach_recorder
-    except ImportError:
-        return
+    except ImportError as error:
+        raise _output_error(
+            f"the history recorder cannot be loaded ({error}); reinstall treadctl"
+        ) from None
+    loop: asyncio.AbstractEventLoop | None
     try:
-        recorder = attach_recorder(
-            wired.bus,
-            profile_name=wired.profile_name,
-            device=_device_label(wired),
-            simulated=wired.options.simulate,
-            body_mass_kg=wired.config.body_mass_kg,
-        )
-    except Exception as error:  # the history must never stop a session from running safely
-        log.warning("history recording is off for this session: %s", error)
-        return
-    wired.recorder = recorder
-    wired.closers.append(recorder.close)
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    # A database that cannot be used at all raises HistoryError (a clear message, exit 2).
+    recording = attach_recorder(
+        wired.bus,
+        profile_name=wired.profile_name,
+        device=_device_label(wired),
+        simulated=wired.options.simulate,
+        body_mass_kg=wired.config.body_mass_kg,
+        loop=loop,
+        now=wired.session.now,
+    )
+    left_s = closing.left_s if closing is not None else lambda: OUTPUTS_CLOSE_BUDGET_S
+    if closing is not None:
+        closing.writers.append(recording)
+    wired.closers.append(lambda: _say_losses(recording.close(left_s()), "history records"))
+    wired.recorder = recording
     from treadctl.history.device_info import attach_device_info
 
     wired.closers.append(
-        attach_device_info(wired.bus, wired.link, lambda: getattr(recorder, "session_id", None))
+        attach_device_info(wired.bus, wired.link, lambda: getattr(recording, "session_id", None))
     )
 
 
@@ -240,8 +316,11 @@ def _attach_mqtt(wired: Wired) -> None:
         return
     try:
         from treadctl.mqtt.attach import attach_mqtt
-    except ImportError:
-        return
+    except ImportError as error:
+        raise _output_error(
+            f"MQTT is configured ([mqtt] host) but cannot be loaded ({error}); reinstall "
+            "treadctl or remove host from [mqtt]"
+        ) from None
     device_id = _device_label(wired)
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
@@ -253,6 +332,7 @@ def _attach_mqtt(wired: Wired) -> None:
         device_id,
         heart_rate=_hr_source(wired),
         identity=_mqtt_identity(wired),
+        now=wired.session.now,
     )
     if attachment is not None:
         wired.closers.append(attachment.close)
@@ -369,17 +449,14 @@ def _close(wired: Wired) -> None:
 
 
 def run_session(options: RunOptions) -> int:
-    """``treadctl run``: returns the exit status (0 completed, 3 safety stop, 130 interrupted)."""
+    """``treadctl run``: returns the exit status (0 completed, 3 safety stop, 4 the belt may
+    still be moving, 130 interrupted; ``treadctl run --help`` lists them)."""
     from treadctl.clock import run as run_loop
 
     wired = prepare(options)
     _checkins(wired, None, before=True)
     if not options.headless:
-        status = _run_with_ui(wired)
-        if status is not None:
-            return status
-        wired.options = _headless(options)
-        wired.session.options = _with_headless(wired.session.options)
+        return _run_with_ui(wired)
     ended = run_loop(run_wired(wired), virtual=options.fast)
     _checkins(wired, ended, before=False)
     return _report(wired, ended)
@@ -395,12 +472,16 @@ def _checkins(wired: Wired, ended: SessionEnded | None, *, before: bool) -> None
         after_session(wired, ended)
 
 
-def _run_with_ui(wired: Wired) -> int | None:
-    """Run under the Textual UI if it is installed; None means "fall back to headless"."""
+def _run_with_ui(wired: Wired) -> int:
+    """Run under the Textual UI. A UI that cannot be loaded is a clear error (exit 2), never a
+    silent headless session: the walker asked for a screen to follow."""
     try:
         from treadctl.tui.app import run_session_ui
-    except ImportError:
-        return None
+    except ImportError as error:
+        raise _output_error(
+            f"the terminal UI cannot be loaded ({error}); reinstall treadctl, or run with "
+            "--headless"
+        ) from None
     ended = run_session_ui(
         wired.plan,
         wired.bus,
@@ -425,23 +506,6 @@ def _print_ending(wired: Wired, ended: SessionEnded | None) -> None:
         _say(f"audit log: {wired.audit_path}")
     if ended is not None:
         _say(describe(ended, wired.config.units) or "")
-
-
-def _headless(options: RunOptions) -> RunOptions:
-    from dataclasses import replace
-
-    return replace(options, headless=True)
-
-
-def _with_headless(session_options: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(
-        session_options,
-        rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S,
-        pause_timeout_s=HEADLESS_PAUSE_TIMEOUT_S,
-        auto_confirm_turns=True,
-    )
 
 
 def _report(wired: Wired, ended: SessionEnded | None) -> int:

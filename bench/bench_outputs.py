@@ -1,0 +1,195 @@
+"""The control loop with every real sink attached: loop lag and stop latency, database locked.
+
+A real-time session against the simulator, composed exactly as ``treadctl run --simulate
+--headless`` composes it (``wiring.prepare`` and ``wiring.run_wired``, so ``attach_sinks``
+attaches the real audit log, history recorder and headless printer; the printer writes to
+/dev/null). A child process holds the history database's write lock (``BEGIN IMMEDIATE``) for
+most of the run, as another program or another session could.
+
+* loop lag: a probe task on the session's loop asks to wake every 10 ms and records how late it
+  woke (p50, p99, max). Anything that blocked the loop (a database wait, a disk write) shows here.
+* stop → Stop write: the time from ``session.request(STOP)`` to the supervisor handing the Stop
+  procedure to the link (the simulated radio excluded), then a re-arm and a wait for the belt to
+  run again, repeated.
+
+Figures, not a pass/fail test. Run with ``bench/run.py`` or on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PROBE_PERIOD_S = 0.01
+LOCK_S = 12.0
+STOPS = 25
+PROFILE = """
+name = "Bench outputs"
+units = "kmh"
+
+[[steps]]
+label = "Walk"
+direction = "forward"
+duration = "30m"
+speed = 2.5
+"""
+LOCKER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _probe(lags: list[float], stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        due = loop.time() + PROBE_PERIOD_S
+        await asyncio.sleep(PROBE_PERIOD_S)
+        lags.append(max(0.0, loop.time() - due))
+
+
+async def _session(home: Path, locked: bool) -> tuple[list[float], list[float]]:
+    from treadctl.controls import Request, RequestKind
+    from treadctl.events import PhaseChanged, PhaseName, SessionEvent
+    from treadctl.history import db
+    from treadctl.session import wiring
+
+    profile = home / "bench.toml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    db_path = home / "data" / db.DB_FILE_NAME
+    db.connect(db_path).close()
+    options = wiring.RunOptions(profile=str(profile), simulate=True, headless=True)
+    wired = wiring.prepare(options)
+    loop = asyncio.get_running_loop()
+    stop_writes: list[float] = []
+    original_stop = wired.link.stop
+
+    def timed_stop(*args: Any) -> Any:
+        stop_writes.append(loop.time())
+        return original_stop(*args)
+
+    wired.link.stop = timed_stop
+    running = asyncio.Event()
+
+    def on_event(event: SessionEvent) -> None:
+        if isinstance(event, PhaseChanged):
+            if event.name in (PhaseName.RAMP, PhaseName.STEADY):
+                running.set()
+            else:
+                running.clear()
+
+    wired.bus.subscribe(on_event)
+    lags: list[float] = []
+    probing = asyncio.Event()
+    session = loop.create_task(wiring.run_wired(wired))
+    probe = loop.create_task(_probe(lags, probing))
+    locker: subprocess.Popen[str] | None = None
+    latencies: list[float] = []
+    try:
+        await asyncio.wait_for(running.wait(), 30)
+        if locked:
+            locker = subprocess.Popen(
+                [sys.executable, "-c", LOCKER, str(db_path), str(LOCK_S)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert locker.stdout is not None
+            await asyncio.to_thread(locker.stdout.readline)
+        started = loop.time()
+        for _ in range(STOPS):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(running.wait(), 15)
+            await asyncio.sleep(0.3)
+            asked = loop.time()
+            wired.session.request(Request(RequestKind.STOP, source="key"))
+            await asyncio.sleep(0.3)
+            after = [t for t in stop_writes if t >= asked]
+            if after:
+                latencies.append(after[0] - asked)
+            running.clear()
+            wired.session.request(Request(RequestKind.REARM, source="key"))  # "key:r" soon
+        while locked and loop.time() - started < LOCK_S + 1:
+            await asyncio.sleep(0.1)  # keep the probe going through the whole lock
+    finally:
+        wired.session.request(Request(RequestKind.QUIT, source="key"))
+        await session
+        probing.set()
+        await probe
+        if locker is not None:
+            await asyncio.to_thread(locker.wait, 30)
+    return lags, latencies
+
+
+def _measure(locked: bool) -> tuple[list[float], list[float]]:
+    from treadctl.paths import HOME_ENV
+
+    previous = os.environ.get(HOME_ENV)
+    with tempfile.TemporaryDirectory() as folder, open(os.devnull, "w") as devnull:
+        os.environ[HOME_ENV] = folder
+        try:
+            with contextlib.redirect_stdout(devnull):
+                return asyncio.run(_session(Path(folder), locked))
+        finally:
+            if previous is None:
+                os.environ.pop(HOME_ENV, None)
+            else:
+                os.environ[HOME_ENV] = previous
+
+
+def run() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for locked in (True, False):
+        lags, stops = _measure(locked)
+        where = "database locked" if locked else "database free"
+        rows += [
+            {
+                "name": f"all sinks, {where}: loop lag p50",
+                "value": _percentile(lags, 0.5) * 1e3,
+                "unit": "ms",
+            },
+            {
+                "name": f"all sinks, {where}: loop lag p99",
+                "value": _percentile(lags, 0.99) * 1e3,
+                "unit": "ms",
+            },
+            {"name": f"all sinks, {where}: loop lag max", "value": max(lags) * 1e3, "unit": "ms"},
+            {"name": f"all sinks, {where}: loop lag samples", "value": len(lags), "unit": ""},
+        ]
+        if stops:
+            rows += [
+                {
+                    "name": f"all sinks, {where}: stop → Stop write p50",
+                    "value": _percentile(stops, 0.5) * 1e3,
+                    "unit": "ms",
+                },
+                {
+                    "name": f"all sinks, {where}: stop → Stop write p99",
+                    "value": _percentile(stops, 0.99) * 1e3,
+                    "unit": "ms",
+                },
+                {"name": f"all sinks, {where}: stops measured", "value": len(stops), "unit": ""},
+            ]
+    return rows
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    start = time.perf_counter()
+    for row in run():
+        print(f"{row['name']}: {row['value']:.3f} {row['unit']}")
+    print(f"({time.perf_counter() - start:.0f} s)")
