@@ -41,6 +41,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "Use the console stop or pull the safety key now.",
     ),
     "at_rest": ("the belt is at rest", ""),
+    "treadmill_stopped": ("the treadmill reports that the belt has stopped", ""),
     "sensor_stop": ("a sensor asked to stop", ""),
     "suspended": ("treadctl was suspended (Ctrl-Z)", "Re-arm after it continues."),
     "no_data": ("the treadmill sends no data", "Check the treadmill is on and close by."),

@@ -75,6 +75,8 @@ MESSAGES: dict[Reason, str] = {
 }
 
 AT_REST_MESSAGE = "the belt is at rest."
+# With no data to read, the treadmill's own status is the only witness: say whose word it is.
+TREADMILL_STOPPED_MESSAGE = "the treadmill reports that the belt has stopped."
 # Shown while halted after the link came back (the halt's reason is still link_lost).
 RECONNECTED_MESSAGE = "reconnected; stopping the belt. Re-arm to continue."
 

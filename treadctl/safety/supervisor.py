@@ -72,7 +72,14 @@ from treadctl.safety.checks import (
     RunawayCheck,
     Watchdog,
 )
-from treadctl.safety.rules import AT_REST_MESSAGE, MESSAGES, Action, Reason, decide_status
+from treadctl.safety.rules import (
+    AT_REST_MESSAGE,
+    MESSAGES,
+    TREADMILL_STOPPED_MESSAGE,
+    Action,
+    Reason,
+    decide_status,
+)
 from treadctl.safety.state import (
     Facts,
     Latch,
@@ -607,12 +614,19 @@ class Supervisor:
             return
         self._follow.reset()
 
-    def _rest_confirmed(self) -> None:
+    def _rest_confirmed(self, *, by_status: bool = False) -> None:
+        """Rest is confirmed: a reading says so (``at_rest``), or, with no data to read, the
+        treadmill's own status does — then the walker is told whose word it is."""
         if self._alarm_up:
             self._alarm_up = False
-            self._bus.publish(Alarm(self.now(), str(Reason.NOT_STOPPING), AT_REST_MESSAGE, False))
-            self._bus.publish(SafetyEvent(self.now(), "at_rest", AT_REST_MESSAGE, action="report"))
-            self._fire(Trigger.REST_CONFIRMED, "belt at rest")
+            reason, message = (
+                ("treadmill_stopped", TREADMILL_STOPPED_MESSAGE)
+                if by_status
+                else ("at_rest", AT_REST_MESSAGE)
+            )
+            self._bus.publish(Alarm(self.now(), str(Reason.NOT_STOPPING), message, False))
+            self._bus.publish(SafetyEvent(self.now(), reason, message, action="report"))
+            self._fire(Trigger.REST_CONFIRMED, reason.replace("_", " "))
         self._next_escalation_t = math.inf
         self._escalation = 0
         self.on_change()
@@ -636,7 +650,7 @@ class Supervisor:
         if decision.stopped and self.rest is not None:
             self.rest.treadmill_stopped()
             if self.rest.confirmed(self.telemetry_fresh()):
-                self._rest_confirmed()
+                self._rest_confirmed(by_status=not self.telemetry_fresh())
         if decision.action is Action.HALT:
             detail = f"{decision.speed_kmh:g} km/h" if decision.speed_kmh is not None else ""
             self.trip(reason, detail=detail)  # also while halted: the latch keeps the strongest

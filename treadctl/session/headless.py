@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
+import stat
 import sys
 import threading
 from collections.abc import Callable
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import TextIO
 
 from treadctl.events import (
@@ -32,6 +34,7 @@ from treadctl.events import (
 from treadctl.units import SpeedUnit, format_distance, format_duration, format_speed
 from treadctl.wording import action_words, ending_sentence, reason_words
 
+PIPE_CHECK_S = 0.5  # how often an idle printer checks that someone still reads its pipe
 COUNTDOWN_FIRST = 3  # the count-in starts at 3 (see ``treadctl.session.engine.COUNTDOWN_S``)
 BELT_MAY_BE_MOVING = (
     "THE BELT MAY STILL BE MOVING: treadctl could not confirm that it stopped. "
@@ -83,16 +86,41 @@ class HeadlessPrinter:
         self._thread.join(timeout_s)
 
     def _write(self) -> None:
-        while (line := self._lines.get()) is not None:
+        while True:
+            try:
+                line = self._lines.get(timeout=PIPE_CHECK_S)
+            except Empty:
+                if not self._closed and _reader_gone(self._out):
+                    self._output_closed()  # nobody reads the lines any more: say so now
+                continue
+            if line is None:
+                return
             if self._closed:
                 continue
             try:
                 print(line, file=self._out, flush=True)
             except (OSError, ValueError):  # a closed pipe or file
-                self._closed = True
-                _silence(self._out)
-                if self._on_closed is not None:
-                    self._on_closed()
+                self._output_closed()
+
+    def _output_closed(self) -> None:
+        self._closed = True
+        _silence(self._out)
+        if self._on_closed is not None:
+            self._on_closed()
+
+
+def _reader_gone(out: TextIO) -> bool:
+    """A pipe whose reader has gone (``| head -1`` after its line) reports an error when polled,
+    long before the next line would fail to be written."""
+    try:
+        fd = out.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLERR)
+        return any(mask & (select.POLLERR | select.POLLHUP) for _fd, mask in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _silence(out: TextIO) -> None:
