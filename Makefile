@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench soak clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# The long run of the stateful safety proof (tests/test_safety_stateful.py): SOAK_EXAMPLES random
+# sessions instead of CI's 60; prints how many ran and every violation found.
+SOAK_EXAMPLES ?= 2000
+soak: $(BIN)/.installed
+	TREADCTL_SOAK_EXAMPLES=$(SOAK_EXAMPLES) $(BIN)/pytest tests/test_safety_stateful.py -q -s --timeout 0
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py

@@ -52,6 +52,7 @@ MOVING_OPS = frozenset({"start", "set_speed", "set_incline"})
 AT_REST_KMH = 0.35  # the simulator's own belt, against the supervisor's 0.3 km/h threshold
 PERSONALITIES = ["spec", "slow-response", "stop-sends-pause", "no-incline", "mph-range"]
 SOAK = int(os.environ.get("TREADCTL_SOAK_EXAMPLES", "0"))
+RUNS = {"examples": 0, "steps_s": 0.0}  # what ran, for ``make soak``'s summary
 FAULTS = [
     FaultKind.SAFETY_KEY,
     FaultKind.STALE,
@@ -182,6 +183,8 @@ class SafetyContract(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.loop is None:
             return
+        RUNS["examples"] += 1
+        RUNS["steps_s"] += self.loop.time()
         try:
             if not self.task.done():
                 self.session.request(Request(RequestKind.QUIT, source=key_source("q")))
@@ -393,3 +396,11 @@ SafetyContract.TestCase.settings = settings(
     else list(Phase),
 )
 TestSafetyContract = SafetyContract.TestCase
+
+
+def teardown_module() -> None:
+    if SOAK:
+        print(
+            f"\nsoak: {RUNS['examples']} sessions run ({RUNS['steps_s'] / 3600:.1f} h of virtual "
+            "session time); any violation is listed above with the steps that found it"
+        )

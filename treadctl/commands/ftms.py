@@ -39,6 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
     decode = actions.add_parser(
         "decode",
+        parents=[common],
         help="decode hex bytes to one JSON object",
         description=(
             "Decode a characteristic value. HEX may contain spaces, colons or dashes and an "
@@ -52,6 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
     encode = actions.add_parser(
         "encode",
+        parents=[common],
         help="print the hex of a Control Point request",
         description="Print the bytes to write to the Control Point (0x2AD9), as hex.",
         epilog="requests: "

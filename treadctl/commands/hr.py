@@ -14,7 +14,9 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     suggest = actions.add_parser(
-        "suggest", help="a ceiling from age (Tanaka's formula), as a suggestion only"
+        "suggest",
+        parents=[common],
+        help="a ceiling from age (Tanaka's formula), as a suggestion only",
     )
     suggest.add_argument("--age", type=_age, required=True, metavar="YEARS")
     parser.set_defaults(func=_main)
