@@ -44,7 +44,7 @@ from treadctl.safety.state import (
     describe_tables,
     source_class,
 )
-from treadctl.safety.supervisor import Supervisor
+from treadctl.safety.supervisor import Refused, Supervisor
 
 FRESH_AT_REST = Facts(telemetry_fresh=True, at_rest=True, link_up=True, remote_start_allowed=True)
 
@@ -227,9 +227,9 @@ async def _feed(link: FakeLink, speed_of: Callable[[float], float], seconds: flo
 
 def test_no_start_without_fresh_telemetry() -> None:
     async def scenario() -> list[str]:
-        sup, link, events = _supervised()
+        sup, link, _events = _supervised()
         assert sup.count_in()
-        with pytest.raises(Exception):  # noqa: B017 - Refused, after tripping the watchdog
+        with pytest.raises(Refused):  # after tripping the watchdog
             await sup.start_belt(0.5)
         await sup.close()
         assert sup.halt is not None and sup.halt.reason is Reason.WATCHDOG
