@@ -93,7 +93,9 @@ def attach_heart_rate(wired: Any) -> None:
     if wired.options.headless:
         from treadctl.hr.lines import HeartRateLines
 
-        wired.closers.append(HeartRateLines(plan.ceiling).attach(wired.bus).close)
+        printer = getattr(wired, "printer", None)
+        emit = printer.say if printer is not None else None
+        wired.closers.append(HeartRateLines(plan.ceiling, emit=emit).attach(wired.bus).close)
     if plan.strap is not None:
         _start_strap(wired, plan, agent, loop)
 

@@ -20,8 +20,17 @@ def describe_heart_rate(event: HeartRate) -> str:
 
 
 class HeartRateLines:
-    def __init__(self, ceiling: Any = None, out: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        ceiling: Any = None,
+        out: TextIO | None = None,
+        *,
+        emit: Callable[[str], None] | None = None,
+    ) -> None:
+        """``emit``: where lines go (the headless printer's queue, so lines never interleave);
+        without it, ``out`` directly."""
         self._out = out if out is not None else sys.stdout
+        self._emit = emit
         self._ceiling = ceiling
         self._trust: str | None = None
         self._last_line_s: float | None = None
@@ -52,4 +61,8 @@ class HeartRateLines:
             self._print(event.t_s, describe_heart_rate(event))
 
     def _print(self, t_s: float, text: str) -> None:
-        print(f"[{format_duration(t_s):>7}] {text}", file=self._out, flush=True)
+        line = f"[{format_duration(t_s):>7}] {text}"
+        if self._emit is not None:
+            self._emit(line)
+        else:
+            print(line, file=self._out, flush=True)

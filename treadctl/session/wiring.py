@@ -77,6 +77,7 @@ class Wired:
     audit_path: Path | None = None
     closers: list[Callable[[], Any]] = field(default_factory=list)
     recorder: Any = None  # treadctl.history.recorder.Recorder, once attached
+    printer: Any = None  # treadctl.session.headless.HeadlessPrinter when headless
 
     def request(self, request: Request) -> RequestResult:
         return self.session.request(request)  # type: ignore[no-any-return,unused-ignore]
@@ -192,10 +193,6 @@ def attach_sinks(wired: Wired) -> None:
     closing = _OutputsClosing()
     closing.writers.append(audit)
     wired.closers.append(lambda: _say_losses(audit.close(closing.left_s()), "audit lines"))
-    _attach_heart_rate(wired)
-    _attach_recorder(wired, closing)
-    _attach_mqtt(wired)
-    wired.closers.append(closing.start)  # closers run last-first: this one runs first
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
@@ -210,6 +207,11 @@ def attach_sinks(wired: Wired) -> None:
         )
         wired.closers.append(printer.close)
         printer.say(f"audit log: {audit_path}")
+        wired.printer = printer
+    _attach_heart_rate(wired)
+    _attach_recorder(wired, closing)
+    _attach_mqtt(wired)
+    wired.closers.append(closing.start)  # closers run last-first: this one runs first
 
 
 def _attach_heart_rate(wired: Wired) -> None:
