@@ -12,7 +12,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from treadctl.events import EventBus, LinkChanged, SessionEvent
@@ -55,11 +54,18 @@ def load(conn: sqlite3.Connection, session_id: int) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def attach_device_info(
-    bus: EventBus, link: Any, session_id: Callable[[], int | None], db_path: Path | None = None
-) -> Callable[[], None]:
-    """On each connect, note the link's Device Information; write it as soon as the recorder
-    has created the session's row (``session_id()``). Returns the unsubscribe function."""
+INSERT = "INSERT OR REPLACE INTO device_info (session_id, info) VALUES (?1, ?2)"
+
+
+def ensure_table(conn: sqlite3.Connection) -> None:
+    """The table, created by the history writer when it opens the database."""
+    conn.execute(_TABLE)
+
+
+def attach_device_info(bus: EventBus, link: Any, recording: Any) -> Callable[[], None]:
+    """On each connect, note the link's Device Information and hand it to the recorder's writer
+    thread once the session's row exists (never a connection of its own on the event loop: a
+    locked database must not stall the session). Returns the unsubscribe function."""
     pending: dict[str, dict[str, str]] = {}
 
     def on_event(event: SessionEvent) -> None:
@@ -67,21 +73,9 @@ def attach_device_info(
             info = describe(getattr(link, "info", None))
             if info:
                 pending["info"] = info
-        if "info" not in pending:
+        recorder = recording.recorder
+        if "info" not in pending or not recorder.started:
             return
-        current = session_id()
-        if current is None:
-            return
-        info = pending.pop("info")
-        try:
-            from treadctl.history import db
-
-            conn = db.connect(db_path)
-            try:
-                save(conn, current, info)
-            finally:
-                conn.close()
-        except (sqlite3.Error, OSError) as error:  # history never stops a session
-            log.warning("the device information was not recorded: %s", error)
+        recorder.note(INSERT, (json.dumps(pending.pop("info"), sort_keys=True),))
 
     return bus.subscribe(on_event)

@@ -90,6 +90,9 @@ class HistoryWriter:
     def __init__(self, path: Path | None) -> None:
         self._path = path
         self._conn: sqlite3.Connection | None = db.connect(path)
+        from treadctl.history.device_info import ensure_table
+
+        ensure_table(self._conn)
         self.session_id: int | None = None  # known once the session's row is committed
 
     def write(self, items: list[Op]) -> int:
@@ -210,6 +213,11 @@ class Recorder:
             self.detach()
             if self.on_end is not None:
                 self.on_end()  # the writer writes the rest and ends; close() collects the report
+
+    def note(self, sql: str, params: tuple[object, ...]) -> None:
+        """A further row of this session (its ``?1`` is the session id), written in order by the
+        writer thread, after the session's own row."""
+        self._put(sql, params)
 
     def _put(self, sql: str, params: tuple[object, ...], *, droppable: bool = False) -> bool:
         return bool(self._sink((sql, params), droppable=droppable))

@@ -309,7 +309,7 @@ def _attach_recorder(wired: Wired, closing: _OutputsClosing | None = None) -> No
     from treadctl.history.device_info import attach_device_info
 
     wired.closers.append(
-        attach_device_info(wired.bus, wired.link, lambda: getattr(recording, "session_id", None))
+        attach_device_info(wired.bus, wired.link, recording)
     )
 
 
