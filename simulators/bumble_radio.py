@@ -225,7 +225,7 @@ class BumbleAir:
     _default: ClassVar[BumbleAir | None] = None
 
     def __init__(self) -> None:
-        self.link = LocalLink()
+        self.link = LocalLink()  # type: ignore[no-untyped-call,unused-ignore]
         self.treadmills: dict[str, BumbleTreadmill] = {}
         self._addresses = itertools.count(1)
 

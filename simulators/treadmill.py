@@ -542,7 +542,9 @@ class SimulatedTreadmill:
             self.on_command(entry)
         return result
 
-    def _log(self, kind: Literal["fault", "belt", "link"], what: str, origin: str | None = None):
+    def _log(
+        self, kind: Literal["fault", "belt", "link"], what: str, origin: str | None = None
+    ) -> None:
         self.history.append(HistoryEntry(self.now_s(), kind, what, origin))
 
     def _goal_speed_kmh(self) -> float:

@@ -341,7 +341,7 @@ class BumbleGattClient(BaseBleakClient):
         self._peer = peer
         if self._att_mtu:
             await peer.request_mtu(self._att_mtu)
-        await peer.discover_all()
+        await peer.discover_all()  # type: ignore[no-untyped-call,unused-ignore]
         self.services = self._collection(peer)
 
     def _on_disconnection(self, *_: Any) -> None:

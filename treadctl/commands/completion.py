@@ -18,7 +18,9 @@ SHELLS = ("bash", "zsh", "fish")
 PROFILE_DESTS = frozenset({"profile"})
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser(
         "completion",
         parents=[common],

@@ -10,7 +10,9 @@ from pathlib import Path
 _SECRET_KEYS = {"mqtt.password"}
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser(
         "config", parents=[common], help="show, edit or create the configuration file"
     )

@@ -21,7 +21,9 @@ FORMATS = ("fit", "tcx", "csv")
 DEFAULT_FORMAT = "fit"
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser(
         "export",
         parents=[common],

@@ -28,7 +28,9 @@ _REQUESTS: dict[str, tuple[bool, str]] = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser(
         "ftms",
         parents=[common],

@@ -12,7 +12,9 @@ from treadctl.commands.scan import add_radio_arguments
 PROBE_AUDIT_FILE = "probe.jsonl"
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser(
         "probe",
         parents=[common],

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 _CHART_LEVELS = " ▁▂▃▄▅▆▇█"
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser("profile", parents=[common], help="work with workout profiles")
     actions = parser.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
 

@@ -18,7 +18,9 @@ EXIT_STATUSES = """exit status:
        after Stop, with the belt confirmed at rest"""
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser(
         "run",
         parents=[common],

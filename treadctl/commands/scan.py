@@ -10,7 +10,9 @@ from typing import Any
 DEFAULT_TIMEOUT_S = 5.0
 
 
-def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     parser = subparsers.add_parser(
         "scan",
         parents=[common],

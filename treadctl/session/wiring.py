@@ -308,9 +308,7 @@ def _attach_recorder(wired: Wired, closing: _OutputsClosing | None = None) -> No
     wired.recorder = recording
     from treadctl.history.device_info import attach_device_info
 
-    wired.closers.append(
-        attach_device_info(wired.bus, wired.link, recording)
-    )
+    wired.closers.append(attach_device_info(wired.bus, wired.link, recording))
 
 
 def _attach_mqtt(wired: Wired) -> None:

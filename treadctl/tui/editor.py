@@ -658,7 +658,7 @@ def quit_guard(app: Any) -> bool:
 def _run_external_editor(path: Path) -> Path | None:
     """Suspend the UI and run ``$EDITOR`` on a copy (saved only when valid); the saved path or
     None. Runs inside the app, so the terminal is handed over and given back."""
-    from textual.app import active_app
+    from textual._context import active_app
 
     from treadctl.edit_loop import edit_profile_externally
 
