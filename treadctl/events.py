@@ -161,6 +161,16 @@ class SafetyEvent(SessionEvent):
 
 
 @dataclass(frozen=True)
+class PlanAdjusted(SessionEvent):
+    """The plan as it will be driven, once the device's own ranges are known (one clamp, one
+    rounding): displays show these targets, not the ones planned before connecting.
+    ``targets`` is one ``(bout index, speed_kmh, incline_pct)`` per bout."""
+
+    kind: ClassVar[str] = "plan"
+    targets: tuple[tuple[int, float, float], ...]
+
+
+@dataclass(frozen=True)
 class SafetyStateChanged(SessionEvent):
     """The safety state machine moved (``treadctl.safety.state.SafetyState`` values)."""
 

@@ -36,6 +36,7 @@ from treadctl.events import (
     LinkChanged,
     PhaseChanged,
     PhaseName,
+    PlanAdjusted,
     SafetyEvent,
     SessionEnded,
     StatusReceived,
@@ -241,6 +242,8 @@ class Session:
                 sup.limits = self.plan.limits
                 sup.set_direction(Direction.FORWARD)
                 self.totals.bouts_total = len(self.plan.bouts)
+                targets = tuple((b.index, b.speed_kmh, b.incline_pct) for b in self.plan.bouts)
+                self.bus.publish(PlanAdjusted(self.now(), targets))
             self._report_plan_clamps()
             await sup.take_control()
             await self._wait_for_data()
