@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from treadctl.errors import ConfigError
 from treadctl.mqtt.config import MqttConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message
+from treadctl.voice.config import VoiceConfig
 
 # Absolute limits no configuration may exceed: a walking program, not a running one.
 ABSOLUTE_MAX_SPEED_KMH = 20.0
@@ -95,6 +96,7 @@ class Config(BaseModel):
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     zones: ZonesConfig = Field(default_factory=ZonesConfig)
+    voice: VoiceConfig = Field(default_factory=VoiceConfig)
     last_device: str | None = None  # address of the treadmill used last
 
 

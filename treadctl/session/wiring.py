@@ -135,6 +135,7 @@ def attach_sinks(wired: Wired) -> None:
     """The session's consumers. Each is one call; add new ones here."""
     from treadctl.session.audit import AUDIT_FILE_NAME, AuditLog, new_session_dir
 
+    _attach_voice(wired)  # first: its cues reach the audit log before the events behind them
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
     wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
@@ -144,6 +145,33 @@ def attach_sinks(wired: Wired) -> None:
         from treadctl.session.headless import HeadlessPrinter
 
         HeadlessPrinter().attach(wired.bus)
+
+
+def _attach_voice(wired: Wired) -> None:
+    from treadctl.voice.attach import attach_voice
+
+    coach = attach_voice(
+        wired.bus,
+        wired.config.voice,
+        _voice_units(wired),
+        speech=wired.options.speech,
+        headless=wired.options.headless,
+        virtual_clock=wired.options.fast,
+    )
+    wired.closers.append(coach.close)
+
+
+def _voice_units(wired: Wired) -> Any:
+    """The spoken units: ``[voice] units``, where "profile" means the profile's own units."""
+    wanted = wired.config.voice.units
+    if wanted != "profile":
+        return wanted
+    from treadctl.profile.loading import load_profile
+
+    try:
+        return load_profile(wired.options.profile).units
+    except Exception:  # loaded once already in prepare(); fall back to the screen's units
+        return wired.config.units
 
 
 def _device_label(wired: Wired) -> str:
