@@ -248,7 +248,7 @@ def _run_on_bus(coach: VoiceCoach) -> list[SessionEvent]:
 def test_every_cue_is_an_event_and_spoken_when_a_program_is_there() -> None:
     spy: list[_SpySpeaker] = []
 
-    def factory(argv_for, **kw):  # type: ignore[no-untyped-def]
+    def factory(argv_for, **kw):
         spy.append(_SpySpeaker(argv_for, **kw))
         return spy[0]
 
