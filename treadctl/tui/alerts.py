@@ -8,34 +8,9 @@ from treadctl.tui import fmt
 from treadctl.tui.widgets.banners import Alert
 from treadctl.units import SpeedUnit, format_duration
 from treadctl.view import SessionState, SessionView
+from treadctl.voice.reasons import REASONS, alarm_words
+from treadctl.voice.reasons import reason_words as reason_words
 
-# The supervisor's reasons, for the walker: what happened (the banner's title) and what to do first
-# (its body; the keys follow on their own line). The supervisor's own messages are for the log.
-REASONS: dict[str, tuple[str, str]] = {
-    "watchdog": ("no data from the treadmill", "Check the treadmill is on and close by."),
-    "link_lost": ("the Bluetooth link was lost", ""),
-    "link_not_recovered": (
-        "could not reconnect to the treadmill",
-        "If the belt still moves, stop it on the console.",
-    ),
-    "safety_key": ("the safety key was pulled", "Put the safety key back in first."),
-    "console_stop": ("stopped on the console", ""),
-    "console_pause": ("paused on the console", ""),
-    "console_overspeed": ("the console went above your speed cap", ""),
-    "console_start": ("the belt was started on the console", ""),
-    "control_lost": ("the treadmill took back control", ""),
-    "machine_reset": ("the treadmill reset itself", ""),
-    "runaway": ("the belt ran faster than allowed", "Check the treadmill before carrying on."),
-    "ignore_commands": (
-        "the belt does not follow speed commands",
-        "Check the treadmill before carrying on.",
-    ),
-    "command_failed": ("the treadmill refused a command", ""),
-    "walker_stop": ("you pressed stop", ""),
-    "not_stopping": ("the belt kept moving after Stop", "Check the treadmill before carrying on."),
-    "internal_error": ("treadctl hit an internal error", ""),
-    "not_rearmed": ("not re-armed in time", ""),
-}
 NOT_STOPPING = "not_stopping"
 WALKER_STOP = "walker_stop"
 REARM_KEYS = "r = re-arm and carry on · q = quit"
@@ -46,6 +21,21 @@ def turn_title(to: Direction | None) -> str:
     if to is None:
         return "TURN AROUND"
     return f"TURN AROUND — {fmt.facing_hint(to)}"
+
+
+def alarm_for(view: SessionView) -> Alert | None:
+    """The alarm banner: up while an ``Alarm`` is active, while the belt kept moving after Stop,
+    and at an end that could not confirm the belt at rest. Louder than any other banner."""
+    if view.alarm_active:
+        title, todo = alarm_words(view.alarm_reason or "", view.alarm_message or "")
+        return Alert("alarm", title, f"{todo}  q = quit")
+    if view.safety_reason == NOT_STOPPING and _moving(view):
+        title, todo = alarm_words(NOT_STOPPING, "")
+        return Alert("alarm", title, f"{todo}  q = quit")
+    if view.state is SessionState.ENDED and view.belt_at_rest is False:
+        title, todo = alarm_words(NOT_STOPPING, "")
+        return Alert("alarm", title, f"{todo}  q = leave")
+    return None
 
 
 def alert_for(
@@ -99,14 +89,6 @@ def alert_for(
             "The belt starts slowly.  Esc or s stops it at any time.",
         )
     return None
-
-
-def reason_words(reason: str | None) -> str:
-    """A supervisor reason (or an end reason) in words."""
-    if not reason:
-        return ""
-    known = REASONS.get(reason)
-    return known[0] if known else reason.replace("_", " ")
 
 
 def _moving(view: SessionView) -> bool:

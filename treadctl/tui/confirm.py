@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 QUIT = "quit"
 STOP = "stop"
@@ -16,12 +16,15 @@ STAY = "stay"
 
 
 class ConfirmQuit(ModalScreen[str]):
-    """Dismisses with ``quit`` (y), ``stay`` (n) or ``stop`` (Esc / s: stop the belt, stay)."""
+    """Dismisses with ``quit:<key>`` (y, or a second Ctrl-C), ``stay`` (n) or ``stop:<key>``
+    (Esc / s: stop the belt, stay). The footer shows the keys: y / n / Esc."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "choose('quit')", "Yes, stop and quit", priority=True),
+        Binding("y", "choose('quit:y')", "Yes, stop and quit", priority=True),
         Binding("n", "choose('stay')", "No, keep walking", priority=True),
-        Binding("escape,s", "choose('stop')", "Stop belt", priority=True),
+        Binding("escape", "choose('stop:escape')", "Stop belt", priority=True, key_display="Esc"),
+        Binding("s", "choose('stop:s')", "Stop belt", priority=True, show=False),
+        Binding("ctrl+c", "choose('quit:ctrl+c')", "Quit", priority=True, show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -30,6 +33,7 @@ class ConfirmQuit(ModalScreen[str]):
             yield Static(
                 "y = yes, stop and quit\nn = no, keep walking\nEsc / s = stop the belt now"
             )
+        yield Footer()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
