@@ -38,7 +38,13 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
         help="inject a simulator fault (repeatable), e.g. safety-key@300",
     )
     parser.add_argument("--audit", metavar="FILE", help="write the audit log (JSON lines) here")
-    parser.add_argument("--no-speech", action="store_true", help="no spoken cues in the UI")
+    parser.add_argument("--no-speech", action="store_true", help="no spoken cues")
+    parser.add_argument(
+        "--display",
+        metavar="[HOST:]PORT",
+        help="serve a view-only big screen (a web page for a wall tablet or TV) on PORT; "
+        "localhost unless HOST is given, and then the URL carries a token",
+    )
     parser.set_defaults(func=_main)
 
 
@@ -63,8 +69,26 @@ def _main(args: argparse.Namespace) -> int:
         audit=Path(args.audit) if args.audit else None,
         config=Path(args.config) if getattr(args, "config", None) else None,
         speech=not args.no_speech,
+        display=_display(args.display),
     )
     return run_session(options)
+
+
+def _display(value: str | None) -> str | None:
+    """Check ``--display`` before anything connects (one-line errors, exit 2)."""
+    if value is None:
+        return None
+    import importlib.util
+
+    from treadctl.display.address import parse_display
+    from treadctl.errors import UsageError
+
+    parse_display(value)
+    if importlib.util.find_spec("aiohttp") is None:
+        raise UsageError(
+            "--display needs the big-screen extra: pip install 'treadctl[display]' (aiohttp)"
+        )
+    return value
 
 
 def start_screen(args: argparse.Namespace) -> int:

@@ -49,6 +49,7 @@ class RunOptions:
     audit: Path | None = None
     config: Path | None = None
     speech: bool = True
+    display: str | None = None  # --display [HOST:]PORT: the view-only big screen
 
 
 @dataclass
@@ -141,6 +142,7 @@ def attach_sinks(wired: Wired) -> None:
     wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
     _attach_recorder(wired)
     _attach_mqtt(wired)
+    _attach_display(wired)
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
@@ -172,6 +174,28 @@ def _voice_units(wired: Wired) -> Any:
         return load_profile(wired.options.profile).units
     except Exception:  # loaded once already in prepare(); fall back to the screen's units
         return wired.config.units
+
+
+def _attach_display(wired: Wired) -> None:
+    if wired.options.display is None:
+        return
+    from treadctl.display.address import parse_display
+    from treadctl.display.attach import attach_display
+
+    try:
+        attachment = attach_display(
+            wired.bus,
+            wired.session,
+            parse_display(wired.options.display),
+            wired.config.units,
+            lambda: wired.session.plan.bouts,
+            profile_name=wired.profile_name,
+            headless=wired.options.headless,
+        )
+    except Exception:
+        _close(wired)  # nothing has moved the belt yet: close what is open, then report
+        raise
+    wired.closers.append(attachment.close)
 
 
 def _device_label(wired: Wired) -> str:
