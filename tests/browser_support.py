@@ -122,7 +122,7 @@ class Browser:
             if data.get("id") == ident:
                 if "error" in data:
                     raise AssertionError(f"{method}: {data['error']}")
-                return data.get("result", {})  # type: ignore[no-any-return]
+                return data.get("result", {})
 
     async def open(self, url: str) -> None:
         await self.call("Page.navigate", url=url)

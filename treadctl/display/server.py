@@ -83,6 +83,11 @@ class DisplayServer:
                 loop.run_forever()
             finally:
                 loop.run_until_complete(self._shutdown())
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                 loop.close()
                 self._stopped.set()
 
@@ -108,6 +113,7 @@ class DisplayServer:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._end_streams)
                 loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5.0)
@@ -127,14 +133,24 @@ class DisplayServer:
         app.router.add_get("/state", self._state)
         app.router.add_post("/stop", self._stop)
         app.router.add_route("*", "/stop", self._stop_not_post)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.address.host, self.address.port, shutdown_timeout=1)
+        site = web.TCPSite(self._runner, self.address.host, self.address.port)
         await site.start()
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         if sockets:
             self.port = sockets[0].getsockname()[1]  # port 0: the one the system chose
+
+    def _end_streams(self) -> None:
+        """Every viewer's stream ends (the page reconnects to the next session, if any)."""
+        self._closing = True
+        for viewer in list(self.hub.viewers):
+            viewer.ready.set()
+
+    _closing = False
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
@@ -198,6 +214,8 @@ class DisplayServer:
                 except TimeoutError:
                     await asyncio.wait_for(response.write(PING), WRITE_TIMEOUT_S)
                     continue
+                if self._closing:
+                    break
                 messages = viewer.take()
                 if messages:
                     # Every update is the whole state: only the newest needs to go.
