@@ -412,3 +412,21 @@ async def test_after_the_end_only_q_and_help_are_offered() -> None:
         assert controls.kinds == []
         assert not any("toggle_pause" in action or "nudge" in action for action in shown)
         assert any("quit_session" in action for action in shown)
+
+
+async def test_the_voice_and_the_big_screen_say_their_notices_once() -> None:
+    from treadctl.display.attach import DisplayNotice
+    from treadctl.display.qr import qr_rows
+    from treadctl.voice.attach import VoiceNotice
+
+    app, _, bus, _ = make_app(steady_events(), 215.0)
+    url = "http://192.168.1.20:8765/?token=abc"
+    async with app.run_test(size=(100, 40)) as pilot:
+        bus.publish(VoiceNotice(0.0, "voice: no speech program found; sudo apt install espeak-ng"))
+        bus.publish(DisplayNotice(0.0, f"big screen: {url}", "\n".join(qr_rows(url) or ()), "abc"))
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+    assert len(messages) == 2
+    assert "apt install espeak-ng" in messages[0]
+    assert url in messages[1] and "█" in messages[1]
+    assert app.session.view == make_app(steady_events(), 215.0)[0].session.view  # no state

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -160,9 +161,15 @@ class SessionScreen(Screen[None]):
             self.redraw()
 
     def _notice(self, event: SessionEvent) -> None:
-        message = str(getattr(event, "message", "") or "")
-        if message and self._ready:
-            self.notify(message, title=event.kind, severity="warning", timeout=20)
+        """Said once at the start: no speech program, or the big screen's address (and its QR
+        code, drawn light on dark so a phone can read it off the terminal)."""
+        message = escape(str(getattr(event, "message", "") or ""))
+        qr = str(getattr(event, "qr", "") or "")
+        if qr:
+            message += "\n[#ffffff on #000000]" + qr + "[/]"
+        if message:
+            severity = "information" if event.kind == "display" else "warning"
+            self.notify(message, title=event.kind, severity=severity, timeout=30)
 
     def engine_failed(self, message: str) -> None:
         self.engine_error = message

@@ -190,6 +190,8 @@ class Coach:
     def _end(self, event: SessionEnded) -> list[CueText]:
         if event.status is EndStatus.COMPLETED:
             text = "Session complete. Well walked."
+        elif event.status is EndStatus.INTERRUPTED:
+            text = "Session stopped."
         else:
             text = f"Session ended: {reason_words(event.reason) or 'stopped'}."
         cues = [CueText(text, "end")]
