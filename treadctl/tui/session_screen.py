@@ -168,8 +168,10 @@ class SessionScreen(Screen[None]):
         if qr:
             message += "\n[#ffffff on #000000]" + qr + "[/]"
         if message:
-            severity = "information" if event.kind == "display" else "warning"
-            self.notify(message, title=event.kind, severity=severity, timeout=30)
+            if event.kind == "display":
+                self.notify(message, title="big screen", severity="information", timeout=30)
+            else:
+                self.notify(message, title=event.kind, severity="warning", timeout=30)
 
     def engine_failed(self, message: str) -> None:
         self.engine_error = message
