@@ -8,6 +8,7 @@ import asyncio
 import json
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -332,3 +333,35 @@ def test_events_become_states_and_the_address_is_announced_once() -> None:
     assert "tok" not in json.dumps(notice.to_json())  # the audit log keeps no token
     attachment.close()
     assert recorder.closed
+
+
+def test_the_qr_code_reads_back_as_the_address(tmp_path: Path) -> None:
+    """Drawn as the terminal shows it (a block is a light module), a real decoder reads it."""
+    import shutil
+    import subprocess
+
+    from treadctl.display.qr import qr_rows
+
+    url = "http://192.168.1.20:8765/?token=Zq3-8xYb_T0kenT0ken12"
+    rows = qr_rows(url)
+    assert rows is not None and len({len(row) for row in rows}) == 1
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        pytest.skip(
+            "zbarimg is not installed (apt-get install zbar-tools): could not check that the "
+            "QR code decodes to the address"
+        )
+    scale = 6
+    pixels = []
+    for row in rows:
+        top = [255 if ch in "█▀" else 0 for ch in row]
+        bottom = [255 if ch in "█▄" else 0 for ch in row]
+        pixels += [top, bottom]
+    image = tmp_path / "qr.pgm"
+    with image.open("wb") as out:
+        out.write(b"P5 %d %d 255\n" % (len(rows[0]) * scale, len(pixels) * scale))
+        for line in pixels:
+            wide = bytes(v for v in line for _ in range(scale))
+            out.write(wide * scale)
+    decoded = subprocess.run([zbarimg, "-q", "--raw", str(image)], capture_output=True, text=True)
+    assert decoded.stdout.strip() == url
