@@ -230,8 +230,8 @@ class _SpySpeaker:
     def clear_alarm(self) -> None:
         self.calls.append(("clear", ""))
 
-    def close(self) -> None:
-        self.calls.append(("close", ""))
+    def close(self, *, wait: bool = True) -> None:
+        self.calls.append(("close", "wait" if wait else ""))
 
 
 def _run_on_bus(coach: VoiceCoach) -> list[SessionEvent]:
@@ -462,3 +462,16 @@ def test_sox_hears_the_same_audio(tmp_path: Path) -> None:
     }
     assert float(values["RMS     amplitude"]) > 0.02
     assert 1.0 < float(values["Length (seconds)"]) < 8.0
+
+
+def test_closing_without_waiting_still_says_what_is_queued(tmp_path: Path) -> None:
+    argv, log = _recorder(tmp_path, 0.2)
+    speaker = Speaker(lambda text: [*argv, text])
+    speaker.say("Session complete. Well walked.")
+    started = time.monotonic()
+    speaker.close(wait=False)
+    assert time.monotonic() - started < 0.05
+    deadline = time.monotonic() + 10
+    while not _said(log) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _said(log) == ["Session complete. Well walked."]

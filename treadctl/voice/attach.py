@@ -117,7 +117,9 @@ class VoiceCoach:
             self._unsubscribe()
             self._unsubscribe = None
         if self.speaker is not None:
-            self.speaker.close()
+            # Headless, the process exits next: wait (briefly) for the end to be said. Under the
+            # screen, which stays open, the worker finishes on its own.
+            self.speaker.close(wait=self._headless)
 
 
 def attach_voice(

@@ -39,6 +39,7 @@ class Speaker:
         self._busy = False
         self._closing = False
         self._failed = False
+        self._finish_when_idle = False
         self._lock = threading.Condition()
         self.said: list[str] = []  # every sentence the program finished (for tests and logs)
         self._thread = threading.Thread(target=self._run, name="treadctl-voice", daemon=True)
@@ -71,8 +72,16 @@ class Speaker:
             self._alarm = None
             self._lock.notify()
 
-    def close(self, drain_s: float = 5.0) -> None:
-        """Let what is queued be said (at most ``drain_s``), then stop the worker."""
+    def close(self, drain_s: float = 5.0, *, wait: bool = True) -> None:
+        """Let what is queued be said (at most ``drain_s``), then stop the worker. ``wait``
+        False returns at once: the worker says what is queued, then ends (a screen that stays
+        open after the session, so the end is heard without holding up the screen)."""
+        if not wait:
+            with self._lock:
+                self._alarm = None
+                self._finish_when_idle = True
+                self._lock.notify_all()
+            return
         deadline = time.monotonic() + drain_s
         with self._lock:
             self._alarm = None
@@ -97,6 +106,8 @@ class Speaker:
         """The next sentence, waiting for one; None when closing."""
         with self._lock:
             while not self._closing:
+                if self._finish_when_idle and not self._queue and self._alarm is None:
+                    return None
                 if self._alarm is not None:
                     now = time.monotonic()
                     due = self._alarm_said_at + self._repeat_alarm_s
