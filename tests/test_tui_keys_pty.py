@@ -101,7 +101,7 @@ def test_ctrl_c_stops_the_belt_then_asks(tmp_path: Path) -> None:
             )
 
         _until(stop_sent, 10, "a Stop command after Ctrl-C")
-        _until(lambda: b"Stop the belt and quit?" in terminal.output, 10, "the quit question")
+        _until(lambda: b"Quit the session?" in terminal.output, 10, "the quit question")
         assert terminal.process.poll() is None  # stopped, not gone: the walker is asked first
         after = _records(audit)[before:]
         stop = next(r for r in after if r["kind"] == "command" and r["op"] == "stop")

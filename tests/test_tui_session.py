@@ -430,3 +430,23 @@ async def test_the_voice_and_the_big_screen_say_their_notices_once() -> None:
     assert "apt install espeak-ng" in messages[0]
     assert url in messages[1] and "█" in messages[1]
     assert app.session.view == make_app(steady_events(), 215.0)[0].session.view  # no state
+
+
+async def test_ctrl_c_stops_at_once_then_asks_and_a_second_ctrl_c_quits() -> None:
+    app, controls, _, _ = make_app(steady_events(), 215.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert [(r.kind, r.source) for r in controls.requests] == [(RequestKind.STOP, "key:ctrl+c")]
+        assert isinstance(app.screen, ConfirmQuit)
+        footer = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"y", "n", "escape"} <= footer
+        await pilot.press("n")
+        assert app.screen is app.session and len(controls.requests) == 1
+        await pilot.press("ctrl+c")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert [(r.kind, r.source) for r in controls.requests][-2:] == [
+        (RequestKind.STOP, "key:ctrl+c"),
+        (RequestKind.QUIT, "key:ctrl+c"),
+    ]

@@ -27,9 +27,13 @@ class ConfirmQuit(ModalScreen[str]):
         Binding("ctrl+c", "choose('quit:ctrl+c')", "Quit", priority=True, show=False),
     ]
 
+    def __init__(self, title: str = "Stop the belt and quit?") -> None:
+        super().__init__()
+        self._title = title
+
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static("[b]Stop the belt and quit?[/b]", id="confirm-title")
+            yield Static(f"[b]{self._title}[/b]", id="confirm-title")
             yield Static(
                 "y = yes, stop and quit\nn = no, keep walking\nEsc / s = stop the belt now"
             )

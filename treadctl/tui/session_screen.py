@@ -329,7 +329,9 @@ class SessionScreen(Screen[None]):
             self.quit_now(key="ctrl+c")
             return
         self.send(RequestKind.STOP, key="ctrl+c")
-        self.app.push_screen(ConfirmQuit(), self._quit_answer)
+        if not isinstance(self.app.screen, ConfirmQuit):
+            title = "The belt is stopping. Quit the session?"
+            self.app.push_screen(ConfirmQuit(title), self._quit_answer)
 
     def belt_moving(self) -> bool:
         view = self.view
