@@ -275,7 +275,8 @@ def test_without_a_speech_program_it_says_so_once_and_logs_the_cues() -> None:
     assert "apt install espeak-ng" in out.getvalue()
     cues = [e for e in seen if isinstance(e, Cue)]
     assert cues and not any(c.spoken for c in cues)
-    assert not any(isinstance(e, VoiceNotice) for e in seen)  # published before the spy joined
+    notices = [e for e in seen if isinstance(e, VoiceNotice)]
+    assert len(notices) == 1 and seen[0] is notices[0]  # with the first event, for the audit log
 
 
 def test_no_speech_means_silent_and_no_notice() -> None:
@@ -475,3 +476,34 @@ def test_closing_without_waiting_still_says_what_is_queued(tmp_path: Path) -> No
     while not _said(log) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _said(log) == ["Session complete. Well walked."]
+
+
+def test_a_real_run_without_a_speech_program_says_so_once(tmp_path: Path) -> None:
+    """A child process in real time with no speech program on its PATH."""
+    import os
+    import signal
+    import subprocess
+
+    audit = tmp_path / "audit.jsonl"
+    env = {**os.environ, "PATH": str(tmp_path)}  # nothing to speak with
+    argv = [sys.executable, "-m", "treadctl", "run", "first-session", "--simulate", "--headless"]
+    process = subprocess.Popen(
+        [*argv, "--audit", str(audit)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if audit.exists() and '"kind":"cue"' in audit.read_text():
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert err.count("no speech program found") == 1 and "apt install espeak-ng" in err
+    records = read_audit(audit)
+    assert [r["kind"] for r in records].count("voice") == 1
+    cues = [r for r in records if r["kind"] == "cue"]
+    assert cues and not any(c["spoken"] for c in cues)
+    assert cues[-1]["category"] == "end"

@@ -67,15 +67,25 @@ class VoiceCoach:
         )
 
     def attach(self, bus: EventBus) -> VoiceCoach:
+        """Subscribe; a notice (no speech program) is printed now (headless) and goes on the
+        bus with the first event, once every other consumer (the audit log) is listening."""
         self._bus = bus
         self._unsubscribe = bus.subscribe(self)
         if self.notice:
-            self._tell(self.notice, t_s=0.0)
+            self._print(self.notice)
+            self._pending_notice = self.notice
         return self
+
+    _pending_notice = ""
+    _last_t_s = 0.0
 
     def __call__(self, event: SessionEvent) -> None:
         if isinstance(event, Cue | VoiceNotice):
             return
+        self._last_t_s = event.t_s
+        if self._pending_notice and self._bus is not None:
+            notice, self._pending_notice = self._pending_notice, ""
+            self._bus.publish(VoiceNotice(event.t_s, notice))
         for cue in self.coach.cues_for(event):
             spoken = self._speak(cue, event)
             if self._bus is not None:
@@ -99,18 +109,21 @@ class VoiceCoach:
         loop = self._loop
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to tell
-                loop.call_soon_threadsafe(self._tell, self.notice, None)
+                loop.call_soon_threadsafe(self._tell, self.notice)
 
     _loop: asyncio.AbstractEventLoop | None = None
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self._loop = loop
 
-    def _tell(self, message: str, t_s: float | None) -> None:
+    def _tell(self, message: str) -> None:
+        self._print(message)
+        if self._bus is not None:
+            self._bus.publish(VoiceNotice(self._last_t_s, message))
+
+    def _print(self, message: str) -> None:
         if self._headless:
             print(f"treadctl: {message}", file=self._out or sys.stderr, flush=True)
-        if self._bus is not None:
-            self._bus.publish(VoiceNotice(t_s if t_s is not None else 0.0, message))
 
     def close(self) -> None:
         if self._unsubscribe is not None:
