@@ -507,3 +507,36 @@ def test_a_real_run_without_a_speech_program_says_so_once(tmp_path: Path) -> Non
     cues = [r for r in records if r["kind"] == "cue"]
     assert cues and not any(c["spoken"] for c in cues)
     assert cues[-1]["category"] == "end"
+
+
+@given(
+    st.lists(st.floats(0.05, 3.0), min_size=1, max_size=120),
+    st.integers(60, 300),
+    st.lists(st.integers(10, 120), max_size=3, unique=True),
+)
+def test_each_time_left_point_is_said_once_and_never_early(
+    gaps: list[float], duration_s: int, points: list[int]
+) -> None:
+    """Data arrives at any spacing; each point is said once, when the bout's clock has reached
+    it (within the gap to the next record), never before."""
+    config = VoiceConfig(halfway=False, time_left_s=[float(p) for p in points] or [30.0])
+    coach = Coach(config)
+    coach.cues_for(BoutStarted(0.0, 0, 1, "Fwd", F, duration_s, 3.0, 0.0))
+    said: list[tuple[float, str]] = []
+    t = 0.0
+    for gap in gaps:
+        t += gap
+        if t >= duration_s:
+            break
+        for cue in coach.cues_for(Telemetry(t, 3.0)):
+            said.append((t, cue.text))
+    texts = [text for _, text in said]
+    assert len(texts) == len(set(texts))  # never twice
+    for t_said, text in said:
+        seconds = next(
+            p for p in config.time_left_s if duration_words(p).capitalize() + " left." == text
+        )
+        assert duration_s - t_said <= seconds  # never early
+    reached = [p for p in config.time_left_s if p + 5 <= duration_s and duration_s - t <= p]
+    if t < duration_s:
+        assert len(said) >= min(1, len(reached))  # a reached point is said (the nearest one)
