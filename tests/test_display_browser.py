@@ -93,3 +93,41 @@ async def test_a_browser_follows_the_session_and_can_stop_it(tmp_path: Path) -> 
             process.wait()
     assert read_audit(audit)[-1]["kind"] == "end"
     assert os.path.exists(tmp_path / "big-screen.png")
+
+
+async def test_the_page_shows_the_alarm_over_everything_and_a_countdown(tmp_path: Path) -> None:
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip(NO_BROWSER)
+    from tests.test_display_server import BOUTS, _view
+    from treadctl.display.address import DisplayAddress
+    from treadctl.display.model import display_state
+    from treadctl.display.server import DisplayServer
+    from treadctl.events import Alarm, Countdown, HeartRate
+
+    server = DisplayServer(DisplayAddress("127.0.0.1", 0), "tok", require_token=True)
+    server.start()
+    try:
+        counting = _view(Countdown(215.0, 3, "restart"), HeartRate(215.0, 101, "good", "strap"))
+        server.publish(display_state(counting, 215.1, "kmh", BOUTS))
+        async with Browser(chromium, 1024, 600) as browser:
+            await browser.open(server.url())
+            text = await browser.wait_for_text("restarting in")
+            count = await browser.evaluate("document.getElementById('countdown').textContent")
+            assert count == "3" and "101" in text and "BACKWARD" in text
+            alarm = _view(Alarm(216.0, "not_stopping", "the belt is still moving"))
+            server.publish(display_state(alarm, 216.0, "kmh", BOUTS))
+            text = await browser.wait_for_text("THE BELT MAY NOT HAVE STOPPED")
+            assert "pull the safety key" in text
+            hidden = await browser.evaluate("document.getElementById('alarm').hidden")
+            assert hidden is False
+            shot = await browser.screenshot(tmp_path / "alarm.png")
+            assert _png_size(shot) == (1024, 600)
+            # The whole page is covered: the element at the centre is the alarm.
+            top = await browser.evaluate(
+                "document.elementFromPoint(innerWidth / 2, innerHeight / 2).closest('#alarm')"
+                " !== null"
+            )
+            assert top is True
+    finally:
+        server.close()

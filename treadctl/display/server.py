@@ -3,7 +3,7 @@
 The session's loop only ever calls ``publish`` (a ``call_soon_threadsafe``, never a wait), so no
 viewer, however slow or asleep, can stall the control loop. Routes:
 
-- ``GET /`` the page, ``GET /static/…`` its CSS and JavaScript;
+- ``GET /`` the page, ``GET /static/…`` its CSS and JavaScript (no session data: open);
 - ``GET /events`` the live state as Server-Sent Events (one ``data:`` line of JSON per update);
 - ``POST /stop`` the page's Stop button: a Stop request through the supervisor, source
   ``display``. Always token-checked (the page carries the token), and POST only.
@@ -180,8 +180,8 @@ class DisplayServer:
         )
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
-        if not self._allowed(request):
-            return self._refused()
+        """The page's CSS and JavaScript: the same for everyone and no session data, so open
+        (the page itself, the stream and Stop are what the token guards)."""
         name = request.match_info["name"]
         types = {"display.css": "text/css", "display.js": "application/javascript"}
         if name not in types:
