@@ -98,8 +98,10 @@
 
   function status(live) {
     const el = $("status");
-    el.textContent = live ? "live" : "connection lost — the session may still be running";
-    el.classList.toggle("lost", !live);
+    const over = !live && state && state.ended;
+    el.textContent = live ? "live" : over ? "the session is over"
+      : "connection lost — the session may still be running";
+    el.classList.toggle("lost", !live && !over);
   }
 
   $("stop").addEventListener("click", async () => {
