@@ -450,3 +450,14 @@ async def test_ctrl_c_stops_at_once_then_asks_and_a_second_ctrl_c_quits() -> Non
         (RequestKind.STOP, "key:ctrl+c"),
         (RequestKind.QUIT, "key:ctrl+c"),
     ]
+
+
+async def test_a_turn_count_in_keeps_the_turn_banner() -> None:
+    events = with_extra(TURN_EVENTS[0], Countdown(252.0, 3, "turn"))
+    app, _, _, _ = make_app(events, 252.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        banner = app.session.query_one(AlertBanner)
+        assert banner.has_class("turn") and "TURN AROUND" in str(banner.render())
+        countdown = app.session.query_one("#countdown", BigText)
+        assert countdown.text == "3" and countdown.caption == "turn around in"

@@ -228,6 +228,9 @@ class SessionScreen(Screen[None]):
             alert = Alert(
                 "fault", "SESSION STOPPED — program error", f"{self.engine_error}  q = quit"
             )
+        elif self._starting_count(now) and (alert is None or alert.level != "fault"):
+            # A 3-2-1 means the belt is about to move: "paused" would say the opposite.
+            alert = Alert("info", "GET READY — the belt is about to move", "Esc or s stops it")
         self.query_one(AlarmBanner).show_alarm(alarm)
         self.query_one(AlertBanner).show(None if alarm is not None else alert)
         banner = self.query_one(DirectionBanner)
@@ -244,7 +247,9 @@ class SessionScreen(Screen[None]):
             label, cue = f"then: {upcoming.label}", ""
         self.query_one("#bout-label", Static).update(f"[b]{label}[/b]{cue}")
         count, caption = self._count_text(now)
-        self.query_one("#countdown", BigText).show(count, caption)
+        countdown = self.query_one("#countdown", BigText)
+        countdown.show(count, caption)
+        countdown.set_class(view.countdown_shown(now) is not None, "counting")
         self.query_one(Readouts).show(view, unit, live=live_data(view, now))
         self.query_one("#next", Static).update(self._next_text(now))
 
@@ -268,6 +273,11 @@ class SessionScreen(Screen[None]):
             message = view.safety_message
         self.query_one("#message", Static).update(message or "")
         self._dirty = False
+
+    def _starting_count(self, now: float) -> bool:
+        """A 3-2-1 before the belt starts or restarts is on (not a turn's count-in)."""
+        view = self.view
+        return view.countdown_shown(now) is not None and view.countdown_purpose != "turn"
 
     def _count_text(self, now: float) -> tuple[str, str]:
         """The big number and what it counts: a 3-2-1, the turn, or the bout's time left."""
