@@ -22,6 +22,7 @@ from treadctl.events import (
     SafetyEvent,
     SessionEnded,
     SessionEvent,
+    Telemetry,
 )
 from treadctl.units import SpeedUnit
 from treadctl.view import SessionState, SessionView, reduce
@@ -36,6 +37,17 @@ FACING = {
     Direction.BACKWARD: "face away from the console",
     Direction.FORWARD: "face the console",
 }
+
+
+_FOLDED = (
+    Alarm,
+    BoutStarted,
+    Countdown,
+    LinkChanged,
+    PhaseChanged,
+    SafetyEvent,
+    SessionEnded,
+)
 
 
 @dataclass(frozen=True)
@@ -60,11 +72,33 @@ class Coach:
     _next_direction: Direction | None = None
 
     def cues_for(self, event: SessionEvent) -> list[CueText]:
+        if not isinstance(event, _FOLDED):
+            # Data, commands, responses move no clock and no state the coach reads (and come
+            # many a second): only the time-left points, and only with data.
+            if not isinstance(event, Telemetry) or event.t_s < self._next_due_t_s:
+                return []
+            return [cue for cue in self._time_left(event.t_s) if self.wanted(cue.category)]
         before = self.view
         self.view = reduce(before, event)
         cues = self._event_cues(before, event)
         cues.extend(self._time_left(event.t_s))
+        self._next_due_t_s = self._next_due()
         return [cue for cue in cues if self.wanted(cue.category)]
+
+    _next_due_t_s: float = float("inf")
+
+    def _next_due(self) -> float:
+        """When the next time-left cue falls due on the bout's clock, if it keeps running."""
+        view = self.view
+        if view.bout_index is None or not view.bout_clock_running:
+            return float("inf")
+        if view.state is not SessionState.RUNNING:
+            return float("inf")
+        anchor = view.bout_anchor_t_s
+        due = [anchor + view.bout_remaining_at_anchor_s - p for p in self._points_left]
+        if self._halfway_due:
+            due.append(anchor + view.bout_duration_s / 2 - view.bout_elapsed_at_anchor_s)
+        return min(due, default=float("inf"))
 
     def wanted(self, category: str) -> bool:
         """Alarms are always wanted; the rest follow ``[voice.cues]``."""
@@ -226,6 +260,8 @@ class Coach:
             self._points_left = [p for p in self._points_left if remaining > p]
             point = min(due)  # several at once (a late event): say only the nearest
             cues.append(CueText(f"{duration_words(point).capitalize()} left.", "time_left"))
+        if cues:
+            self._next_due_t_s = self._next_due()
         return cues
 
 
