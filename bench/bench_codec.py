@@ -24,6 +24,13 @@ def _per_second(step: Callable[[], int]) -> float:
     return items / elapsed
 
 
+def vars_of(record: Any) -> dict[str, Any]:
+    """The record's Treadmill Data fields by name (what a sender holds before packing)."""
+    from treadctl.ftms.treadmill_data import FIELD_NAMES
+
+    return {name: getattr(record, name) for name in FIELD_NAMES}
+
+
 def run() -> list[dict[str, Any]]:
     from treadctl import ftms
 
@@ -45,6 +52,25 @@ def run() -> list[dict[str, Any]]:
             encode(record)
         return len(records)
 
+    whole = [record for record in records if not record.truncated]
+    split, split_values = ftms.split_treadmill_data, ftms.split_treadmill_values
+    fields = [
+        tuple((name, value) for name, value in vars_of(record).items() if value is not None)
+        for record in whole
+        if not record.more_data  # field values alone cannot say "more data"
+    ]
+    items = [(tuple(n for n, _ in f), tuple(v for _, v in f)) for f in fields]
+
+    def split_all() -> int:
+        for record in whole:
+            split(record, 23)
+        return len(whole)
+
+    def split_values_all() -> int:
+        for names, values in items:
+            split_values(names, values, 23)
+        return len(items)
+
     assembler = ftms.RecordAssembler()
 
     def assemble_all() -> int:
@@ -60,6 +86,16 @@ def run() -> list[dict[str, Any]]:
             "unit": "frames/s",
         },
         {"name": "treadmill data encode", "value": _per_second(encode_all), "unit": "frames/s"},
+        {
+            "name": "treadmill data split at ATT MTU 23",
+            "value": _per_second(split_all),
+            "unit": "records/s",
+        },
+        {
+            "name": "split from field values (the simulator's path)",
+            "value": _per_second(split_values_all),
+            "unit": "records/s",
+        },
         {
             "name": "two-notification record reassembly",
             "value": _per_second(assemble_all),

@@ -60,6 +60,10 @@ class SimPeripheral:
     def __post_init__(self) -> None:
         self.server = FtmsGattServer(self.treadmill)
 
+    @property
+    def accepts_connections(self) -> bool:
+        return self.treadmill.accepts_connections
+
     def advertisement(self) -> AdvertisementData:
         return AdvertisementData(
             local_name=self.name,
@@ -100,6 +104,13 @@ class SimAir:
         peripheral = SimPeripheral(treadmill, address, name, rssi_dbm)
         self._peripherals[address.upper()] = peripheral
         return peripheral
+
+    def add_peripheral(self, peripheral: Any) -> None:
+        """Put any other simulated peripheral on the air (``simulators.strap.StrapPeripheral``):
+        it has an ``address``, a ``name``, ``accepts_connections``, ``advertisement()`` and a
+        ``server`` with the GATT server's interface plus ``service_collection(att_mtu)``."""
+        self.remove(peripheral.address)
+        self._peripherals[peripheral.address.upper()] = peripheral
 
     def remove(self, address: str) -> None:
         peripheral = self._peripherals.pop(address.upper(), None)
@@ -152,7 +163,7 @@ class SimBleakScanner(BaseBleakScanner):
         await asyncio.sleep(ADVERTISING_INTERVAL_S / 10)
         while True:
             for peripheral in self._air.peripherals:
-                if not peripheral.treadmill.accepts_connections:
+                if not peripheral.accepts_connections:
                     continue
                 adv = peripheral.advertisement()
                 if not self.is_allowed_uuid(adv.service_uuids):
@@ -239,7 +250,9 @@ class SimBleakClient(BaseBleakClient):
             ) from None
         self._peripheral = peripheral
         self._callbacks.clear()
-        self.services = _service_collection(peripheral.server, self._conn.att_mtu)
+        own = getattr(peripheral.server, "service_collection", None)  # e.g. a simulated strap's
+        mtu = self._conn.att_mtu
+        self.services = own(mtu) if own else _service_collection(peripheral.server, mtu)
 
     async def disconnect(self) -> None:
         if self._conn is not None and self._peripheral is not None:
@@ -368,20 +381,22 @@ def _att_errors() -> Any:
 
 
 def _service_collection(server: FtmsGattServer, att_mtu: int) -> BleakGATTServiceCollection:
-    """The FTMS service as bleak describes it, with handles laid out like a real GATT table."""
+    """The server's services as bleak describes them, with handles laid out like a real GATT
+    table (each service starts on a round handle)."""
     services = BleakGATTServiceCollection()
-    service = BleakGATTService(None, 0x0010, ftms.FTMS_SERVICE_UUID)
-    services.add_service(service)
-    handle = service.handle
-    for spec in server.characteristics:
-        handle += 2  # declaration, then value
-        char = BleakGATTCharacteristic(
-            spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
-        )
-        services.add_characteristic(char)
-        if spec.has_cccd:
-            handle += 1
-            services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
+    for index, (service_uuid, specs) in enumerate(server.services):
+        service = BleakGATTService(None, 0x0010 + 0x0020 * index, service_uuid)
+        services.add_service(service)
+        handle = service.handle
+        for spec in specs:
+            handle += 2  # declaration, then value
+            char = BleakGATTCharacteristic(
+                spec, handle, spec.uuid, _properties(spec), lambda: att_mtu - 3, service
+            )
+            services.add_characteristic(char)
+            if spec.has_cccd:
+                handle += 1
+                services.add_descriptor(BleakGATTDescriptor(None, handle, ftms.CCCD_UUID, char))
     return services
 
 

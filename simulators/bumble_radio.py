@@ -24,40 +24,32 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
-from bleak.args import SizedBuffer
-from bleak.assigned_numbers import CharacteristicPropertyName
-from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient, NotifyCallback
-from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
-from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
-from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolError
-from bumble import att, gatt, gatt_client
+from bleak.exc import BleakDeviceNotFoundError
+from bumble import att, gatt
 from bumble.controller import Controller
 from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection as BumbleConnection
-from bumble.device import Device, Peer
+from bumble.device import Device
 from bumble.hci import Address
 from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
-from simulators.gatt_server import AttError, Connection, FtmsGattServer, NotConnectable
+from simulators.gatt_server import (
+    AttError,
+    CharacteristicSpec,
+    Connection,
+    FtmsGattServer,
+    NotConnectable,
+)
 from simulators.treadmill import SimulatedTreadmill
-from treadctl import ftms
-from treadctl.ftms.uuids import uuid16
+from treadctl.ble.bumble_host import BumbleGattClient, full_uuid
 
 DEFAULT_ADDRESS = "F0:F0:F0:F0:F0:01"
 FTMS_SERVICE_DATA = bytes((0x01, 0x01, 0x00))
-_BLEAK_PROPERTIES: dict[int, CharacteristicPropertyName] = {
-    0x02: "read",
-    0x04: "write-without-response",
-    0x08: "write",
-    0x10: "notify",
-    0x20: "indicate",
-}
 
 
 def _uuid16(full: str) -> UUID:
@@ -113,7 +105,15 @@ class BumbleTreadmill:
         self.characteristics: dict[str, gatt.Characteristic[bytes]] = {}
         self._conns: dict[BumbleConnection, Connection] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        for spec in self.server.characteristics:
+        for service_uuid, specs in self.server.services:
+            self._add_service(service_uuid, specs)
+        device.on(device.EVENT_CONNECTION, self._on_connection)
+        device.gatt_server.on("characteristic_subscription", self._on_subscription)
+        device.advertising_data = advertising_data(device.name)
+
+    def _add_service(self, service_uuid: str, specs: tuple[CharacteristicSpec, ...]) -> None:
+        chars: list[gatt.Characteristic[bytes]] = []
+        for spec in specs:
             properties = gatt.Characteristic.Properties(0)
             for name in spec.properties:
                 properties |= gatt.Characteristic.Properties.from_string(name.upper())
@@ -122,7 +122,7 @@ class BumbleTreadmill:
                 permissions |= gatt.Characteristic.Permissions.READABLE
             if "write" in spec.properties:
                 permissions |= gatt.Characteristic.Permissions.WRITEABLE
-            self.characteristics[spec.uuid] = gatt.Characteristic(
+            characteristic: gatt.Characteristic[bytes] = gatt.Characteristic(
                 _uuid16(spec.uuid),
                 properties,
                 permissions,
@@ -130,12 +130,9 @@ class BumbleTreadmill:
                     read=self._reader(spec.uuid), write=self._writer(spec.uuid)
                 ),
             )
-        device.add_service(
-            gatt.Service(_uuid16(ftms.FTMS_SERVICE_UUID), list(self.characteristics.values()))
-        )
-        device.on(device.EVENT_CONNECTION, self._on_connection)
-        device.gatt_server.on("characteristic_subscription", self._on_subscription)
-        device.advertising_data = advertising_data(device.name)
+            self.characteristics[spec.uuid] = characteristic
+            chars.append(characteristic)
+        self.device.add_service(gatt.Service(_uuid16(service_uuid), chars))
 
     @classmethod
     def on_transport(
@@ -206,7 +203,7 @@ class BumbleTreadmill:
         if conn is None:
             return
         value = (0x01 if notify else 0) | (0x02 if indicate else 0)
-        self.server.write_cccd(conn, _full(characteristic.uuid), value.to_bytes(2, "little"))
+        self.server.write_cccd(conn, full_uuid(characteristic.uuid), value.to_bytes(2, "little"))
 
     async def _advertise_again(self) -> None:
         while not self.treadmill.accepts_connections:
@@ -270,178 +267,25 @@ class BumbleAir:
             BumbleAir._default = None
 
 
-class BumbleBleakClient(BaseBleakClient):
-    """A ``BaseBleakClient`` over a bumble central on :class:`BumbleAir` (``bumble_air=``)."""
+class BumbleBleakClient(BumbleGattClient):
+    """A ``BaseBleakClient`` over a bumble central on :class:`BumbleAir` (``bumble_air=``): a
+    fresh central per connection, powered off afterwards."""
 
-    def __init__(
-        self,
-        address_or_ble_device: BLEDevice | str,
-        *,
-        disconnected_callback: Callable[[], None] | None = None,
-        timeout: float = 10.0,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout
-        )
+    def __init__(self, address_or_ble_device: BLEDevice | str, **kwargs: Any) -> None:
+        super().__init__(address_or_ble_device, **kwargs)
         air = kwargs.get("bumble_air")
         self._air = air if isinstance(air, BumbleAir) else BumbleAir.default()
-        self._att_mtu: int | None = kwargs.get("att_mtu")
-        self._device: Device | None = None
-        self._connection: BumbleConnection | None = None
-        self._peer: Peer | None = None
-        self._closing = False
-        self._subscribers: dict[int, Callable[[bytes], None]] = {}
 
     @property
     def name(self) -> str:
         peripheral = self._air.treadmills.get(self.address.upper())
         return peripheral.device.name if peripheral else self.address
 
-    @property
-    def mtu_size(self) -> int:
-        return self._connection.att_mtu if self._connection else 23
-
-    @property
-    def is_connected(self) -> bool:
-        return self._connection is not None
-
-    def _max_write_size(self) -> int:
-        return self.mtu_size - 3
-
-    async def connect(self, pair: bool, **kwargs: Any) -> None:
+    async def _central(self) -> Device:
         if self.address.upper() not in self._air.treadmills:
             raise BleakDeviceNotFoundError(self.address, f"Device {self.address} was not found.")
-        self._device = await self._air.central()
-        try:
-            async with asyncio.timeout(self._timeout):
-                connection = await self._device.connect(Address(self.address))
-        except TimeoutError:
-            raise BleakDeviceNotFoundError(self.address, "connection timed out") from None
-        self._connection = connection
-        self._closing = False
-        connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
-        peer = Peer(connection)
-        self._peer = peer
-        if self._att_mtu:
-            await peer.request_mtu(self._att_mtu)
-        await peer.discover_all()
-        self.services = self._collection(peer)
+        return await self._air.central()
 
-    def _on_disconnection(self, *_: Any) -> None:
-        self._connection = None
-        self._peer = None
-        if not self._closing and self._disconnected_callback is not None:
-            self._disconnected_callback()
-
-    async def disconnect(self) -> None:
-        self._closing = True
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                await self._connection.disconnect()
-        self._connection = None
-        if self._device is not None:
-            with contextlib.suppress(Exception):
-                await self._device.power_off()
-
-    async def pair(self, *args: Any, **kwargs: Any) -> None:
-        """Not needed: the simulated treadmill does not require encryption."""
-
-    async def unpair(self) -> None:
-        """Nothing to forget."""
-
-    def _collection(self, peer: Peer) -> BleakGATTServiceCollection:
-        services = BleakGATTServiceCollection()
-        for service in peer.services:
-            bleak_service = BleakGATTService(service, service.handle, _full(service.uuid))
-            services.add_service(bleak_service)
-            for char in service.characteristics:
-                properties = [n for bit, n in _BLEAK_PROPERTIES.items() if char.properties & bit]
-                bleak_char = BleakGATTCharacteristic(
-                    char,
-                    char.handle,
-                    _full(char.uuid),
-                    properties,
-                    self._max_write_size,
-                    bleak_service,
-                )
-                services.add_characteristic(bleak_char)
-                for descriptor in char.descriptors:
-                    services.add_descriptor(
-                        BleakGATTDescriptor(
-                            descriptor, descriptor.handle, _full(descriptor.type), bleak_char
-                        )
-                    )
-        return services
-
-    def _proxy(
-        self, characteristic: BleakGATTCharacteristic
-    ) -> gatt_client.CharacteristicProxy[bytes]:
-        if self._peer is None:
-            raise BleakError("Not connected")
-        return cast(gatt_client.CharacteristicProxy[bytes], characteristic.obj)
-
-    async def read_gatt_char(
-        self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
-    ) -> bytearray:
-        proxy = self._proxy(characteristic)
-        with _att_errors():
-            return bytearray(await proxy.read_value())
-
-    async def write_gatt_char(
-        self, characteristic: BleakGATTCharacteristic, data: SizedBuffer, response: bool
-    ) -> None:
-        proxy = self._proxy(characteristic)
-        with _att_errors():
-            await proxy.write_value(bytes(data), with_response=response)
-
-    async def read_gatt_descriptor(
-        self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
-    ) -> bytearray:
-        if self._peer is None:
-            raise BleakError("Not connected")
-        with _att_errors():
-            return bytearray(await self._peer.read_value(descriptor.handle))
-
-    async def write_gatt_descriptor(
-        self, descriptor: BleakGATTDescriptor, data: SizedBuffer
-    ) -> None:
-        if self._peer is None:
-            raise BleakError("Not connected")
-        with _att_errors():
-            await self._peer.write_value(descriptor.handle, bytes(data), with_response=True)
-
-    async def start_notify(
-        self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
-    ) -> None:
-        proxy = self._proxy(characteristic)
-
-        def deliver(value: bytes) -> None:
-            callback(bytearray(value))
-
-        self._subscribers[characteristic.handle] = deliver
-        with _att_errors():
-            await proxy.subscribe(deliver, prefer_notify=True)
-
-    async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
-        proxy = self._proxy(characteristic)
-        deliver = self._subscribers.pop(characteristic.handle, None)
-        with _att_errors():
-            await proxy.unsubscribe(deliver)
-
-
-def _full(uuid: UUID) -> str:
-    """bumble's UUID in the lowercase 128-bit form bleak uses."""
-    text = uuid.to_hex_str()
-    if len(text) == 4:
-        return uuid16(int(text, 16))
-    text = text.lower()
-    return f"{text[0:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:32]}"
-
-
-@contextlib.contextmanager
-def _att_errors() -> Any:
-    try:
-        yield
-    except att.ATT_Error as error:
-        raise BleakGATTProtocolError(error.error_code) from error
+    async def _release_central(self, device: Device) -> None:
+        with contextlib.suppress(Exception):
+            await device.power_off()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from simulators import wire
+from simulators.personalities import SimConfig
 from simulators.treadmill import (
     Result,
     SimulatedTreadmill,
@@ -26,6 +27,7 @@ from simulators.treadmill import (
     TrainingPhase,
 )
 from treadctl import ftms
+from treadctl.ble.device_info import DEVICE_INFORMATION_SERVICE_UUID
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +102,9 @@ class FtmsGattServer:
         self.treadmill = treadmill
         self.config = treadmill.config
         self.connections: list[Connection] = []
-        self.characteristics = _characteristic_table(self.config.supports_incline)
+        # (service uuid, its characteristics) in handle order; ``characteristics`` is all of them.
+        self.services = _service_table(self.config)
+        self.characteristics = tuple(c for _uuid, chars in self.services for c in chars)
         self._by_uuid = {c.uuid: c for c in self.characteristics}
         self._ids = itertools.count(1)
         self._data_timer: _DataTimer | None = None
@@ -175,7 +179,7 @@ class FtmsGattServer:
         """A write to a characteristic. Returning normally is the Write Response; the Control
         Point's 0x80 indication follows after the configured delay."""
         spec = self.spec(uuid)
-        if spec.uuid != ftms.CONTROL_POINT_UUID:
+        if spec.uuid != ftms.CONTROL_POINT_UUID or "write" not in spec.properties:
             raise AttError(ATT_WRITE_NOT_PERMITTED, f"{uuid} is not writable")
         if not conn.cccd.get(spec.uuid, 0) & INDICATE:
             raise AttError(ATT_CCCD_IMPROPERLY_CONFIGURED, "Control Point indications are off")
@@ -201,6 +205,8 @@ class FtmsGattServer:
     def _execute(self, conn: Connection, data: bytes) -> tuple[Result, bytes]:
         tm = self.treadmill
         op_code = data[0]
+        if op_code in _NO_PARAMETER_OPS:
+            data = data[:1]  # padding after the op code is ignored, as real devices do
         if tm.rejecting_commands:
             what = f"op {op_code:#04x} rejected (fault)"
             return tm.record_command(what, conn.id, Result.OPERATION_FAILED), b""
@@ -364,6 +370,23 @@ class _DataTimer:
         else:
             self._failing = False
         self._sleep()
+
+
+# Request Control, Reset, Start or Resume: op codes without a parameter.
+_NO_PARAMETER_OPS = frozenset({0x00, 0x01, 0x07})
+
+
+def _service_table(
+    config: SimConfig,
+) -> tuple[tuple[str, tuple[CharacteristicSpec, ...]], ...]:
+    """Device Information (when the personality has it), then FTMS, as on most treadmills."""
+    services: list[tuple[str, tuple[CharacteristicSpec, ...]]] = []
+    dis = wire.device_information(config)
+    if dis:
+        chars = tuple(CharacteristicSpec(uuid, ("read",)) for uuid in dis)
+        services.append((DEVICE_INFORMATION_SERVICE_UUID, chars))
+    services.append((ftms.FTMS_SERVICE_UUID, _characteristic_table(config.supports_incline)))
+    return tuple(services)
 
 
 def _characteristic_table(supports_incline: bool) -> tuple[CharacteristicSpec, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 SpeedRangeUnit = Literal["kmh", "mph"]
+HeartRateMode = Literal["grips", "no-contact"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,19 @@ class SimConfig:
     # The walker, for energy and heart rate.
     walker_mass_kg: float = 75.0
     resting_heart_rate_bpm: int = 70
+    # "grips": the heart-rate field carries an estimate while the belt moves and is left out
+    # at 0 km/h (legal: a field may be absent from any record); "no-contact": always present
+    # and 0 bpm, as consoles send when no hand is on the grips.
+    heart_rate: HeartRateMode = "grips"
+    # Device Information Service (0x180A) strings; None leaves a characteristic out, and
+    # device_information=False leaves the whole service out.
+    device_information: bool = True
+    manufacturer: str | None = "treadctl"
+    model: str | None = "SIM-1"
+    serial_number: str | None = "SIM-0001"
+    hardware_revision: str | None = "1.0"
+    firmware_revision: str | None = "1.0.0"
+    software_revision: str | None = None
 
 
 _SPEC = SimConfig()
@@ -89,6 +103,13 @@ PERSONALITIES: dict[str, SimConfig] = {
             speed_max_kmh=3.8 * 1.609344,
             speed_increment_kmh=0.1,
             speed_range_unit="mph",
+            # What the FITSHOW FS-BT-T4 controller that does this reports (github.com/justintout/
+            # treadmill README): the known-device table matches on this model string.
+            manufacturer="FITSHOW",
+            model="FS-BT-T4",
+            hardware_revision="1.0",
+            firmware_revision=None,
+            software_revision="1.2.6",
         ),
         replace(
             _SPEC,
@@ -116,9 +137,28 @@ PERSONALITIES: dict[str, SimConfig] = {
         ),
         replace(
             _SPEC,
+            name="very-slow-response",
+            description="Control Point indications arrive 2.2 s after each write (past the "
+            "default 2 s deadline: needs the slow-response quirk)",
+            response_delay_s=2.2,
+        ),
+        replace(
+            _SPEC,
             name="fast-data",
             description="Treadmill Data every 0.48 s (walking pad)",
             data_interval_s=0.48,
+        ),
+        replace(
+            _SPEC,
+            name="no-hr-contact",
+            description="heart-rate field always present, 0 bpm (no hand on the grips)",
+            heart_rate="no-contact",
+        ),
+        replace(
+            _SPEC,
+            name="no-device-information",
+            description="no Device Information Service (0x180A)",
+            device_information=False,
         ),
         replace(
             _SPEC,

@@ -7,12 +7,31 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from simulators.faults import Fault
 from simulators.personalities import SimConfig
-from simulators.treadmill import SimulatedTreadmill
+from simulators.treadmill import HistoryEntry, SimulatedTreadmill
 
 STATUS_EVERY_S = 10.0
+
+
+def _print_command(entry: HistoryEntry) -> None:
+    result = entry.result.name.lower() if entry.result is not None else "?"
+    print(f"command {entry.origin or '-'}: {entry.what} -> {result}", flush=True)
+
+
+class TransportUnavailable(Exception):
+    """The bumble transport could not be opened (no dongle, port taken, bad spec)."""
+
+    def __init__(self, transport: str, error: BaseException) -> None:
+        detail = str(error) or type(error).__name__
+        if transport.startswith("usb"):
+            detail = f"no usable USB Bluetooth dongle ({detail})"
+        super().__init__(
+            f"cannot open transport {transport!r}: {detail}; for a virtual link use "
+            "--transport tcp-server:127.0.0.1:9100"
+        )
 
 
 async def serve(
@@ -23,6 +42,8 @@ async def serve(
     name: str,
     address: str,
     duration_s: float | None = None,
+    show_commands: bool = False,
+    strap: Any = None,
 ) -> None:
     """Serve until ``duration_s`` (or forever), printing the belt's state now and then."""
     from bumble.controller import Controller
@@ -31,13 +52,26 @@ async def serve(
     from simulators.bumble_radio import BumbleAir, BumbleTreadmill
 
     treadmill = SimulatedTreadmill(config, faults=list(faults))
-    async with await open_transport(transport) as (source, sink):
+    if show_commands:
+        treadmill.on_command = _print_command
+    try:
+        opened = await open_transport(transport)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        raise
+    except BaseException as error:  # bumble, libusb and pyserial raise their own types
+        raise TransportUnavailable(transport, error) from error
+    async with opened as (source, sink):
         if transport.startswith(("tcp-server", "ws-server", "pty")):
             # A virtual controller for the remote host, on the same link as the treadmill.
             air = BumbleAir()
             await air.add(treadmill, address=address, name=name)
             Controller("remote", host_source=source, host_sink=sink, link=air.link)
             where = f"virtual link; connect a bumble host to the other end of {transport}"
+            if strap is not None:  # a simulated heart-rate strap beside the treadmill
+                from simulators.bumble_strap import STRAP_BUMBLE_ADDRESS, add_bumble_strap
+
+                await add_bumble_strap(air, strap)
+                print(f"treadctl sim: heart-rate strap {STRAP_BUMBLE_ADDRESS}", flush=True)
         else:
             peripheral = BumbleTreadmill.on_transport(treadmill, name, address, source, sink)
             await peripheral.start()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, Literal, Protocol
@@ -169,6 +170,8 @@ class SimulatedTreadmill:
         self._session_start_s: float | None = None
         self._timers: list[asyncio.TimerHandle] = []
         self._link_stop_timer: asyncio.TimerHandle | None = None
+        # Told of every Control Point procedure as it runs (``treadctl sim --show-commands``).
+        self.on_command: Callable[[HistoryEntry], None] | None = None
         self._phys.incline_pct = self.target_incline_pct
         with contextlib.suppress(RuntimeError):  # no running loop yet: bind on first use
             self.bind(asyncio.get_running_loop())
@@ -282,10 +285,12 @@ class SimulatedTreadmill:
         return (
             p.t_s,
             self.mode,
-            _quantize(p.speed_kmh, 0.0, cfg.speed_increment_kmh),
+            # What the belt does, at the fields' resolution (0.01 km/h, 0.1 %): a belt ramping
+            # through 0.68 km/h reports 0.68, not the target grid's 0.5.
+            round(p.speed_kmh, 2),
             round(average_kmh, 2),
             self.target_speed_kmh,
-            _quantize(p.incline_pct, cfg.incline_min_pct, cfg.incline_increment_pct),
+            round(p.incline_pct, 1),
             self.target_incline_pct,
             p.distance_m,
             p.elapsed_s,
@@ -531,7 +536,10 @@ class SimulatedTreadmill:
             listener.on_status(note)
 
     def record_command(self, what: str, origin: str | None, result: Result) -> Result:
-        self.history.append(HistoryEntry(self.now_s(), "command", what, origin, result))
+        entry = HistoryEntry(self.now_s(), "command", what, origin, result)
+        self.history.append(entry)
+        if self.on_command is not None:
+            self.on_command(entry)
         return result
 
     def _log(self, kind: Literal["fault", "belt", "link"], what: str, origin: str | None = None):

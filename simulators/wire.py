@@ -20,6 +20,7 @@ from simulators.treadmill import (
     TrainingPhase,
 )
 from treadctl import ftms
+from treadctl.ble.device_info import DIS_FIELDS, encode_string
 from treadctl.ftms._scalar import raw_range
 from treadctl.ftms.treadmill_data import FIELDS
 from treadctl.units import KM_PER_MILE
@@ -62,9 +63,23 @@ def training_status(phase: TrainingPhase) -> bytes:
     return ftms.encode_training_status(ftms.TrainingStatus(int(phase)))
 
 
+def device_information(config: SimConfig) -> dict[str, bytes]:
+    """The Device Information Service's values (uuid -> bytes); empty without the service."""
+    if not config.device_information:
+        return {}
+    return {
+        uuid: encode_string(value)
+        for name, uuid, _label in DIS_FIELDS
+        if (value := getattr(config, name)) is not None
+    }
+
+
 def read_value(uuid: str, treadmill: SimulatedTreadmill) -> bytes:
-    """The value of a readable FTMS characteristic."""
+    """The value of a readable characteristic (FTMS or Device Information)."""
     config = treadmill.config
+    dis = device_information(config)
+    if uuid in dis:
+        return dis[uuid]
     if uuid == ftms.FEATURE_UUID:
         return ftms.encode_feature(features(config))
     if uuid == ftms.SPEED_RANGE_UUID:
@@ -211,8 +226,9 @@ def _record_items(
         min(round(energy_per_hour_kcal), ENERGY_PER_HOUR_MAX_KCAL),
         min(round(energy_per_minute_kcal), ENERGY_PER_MINUTE_MAX_KCAL),
     )
-    has_heart_rate = speed_kmh > 0
+    no_contact = config.heart_rate == "no-contact"
+    has_heart_rate = speed_kmh > 0 or no_contact
     if has_heart_rate:
-        values += (min(heart_rate_bpm, HEART_RATE_MAX_BPM),)
+        values += (0 if no_contact else min(heart_rate_bpm, HEART_RATE_MAX_BPM),)
     values += (min(int(elapsed_s), ELAPSED_MAX_S),)
     return _NAMES[config.supports_incline, has_heart_rate], values

@@ -30,9 +30,11 @@ from treadctl.link import (
     LinkEvent,
     LinkLost,
     LinkState,
+    LinkWrite,
     MachineEvent,
     OperationFailed,
     OpNotSupported,
+    OutOfRange,
     StatusEvent,
     TelemetryEvent,
     TrainingStatusEvent,
@@ -170,6 +172,16 @@ def test_connect_sequence_reads_then_subscribes_with_indications_before_first_wr
         await client.connect()
         await client.request_control()
         log = OrderRecordingClient.log
+        # Device Information first (manufacturer, model, serial, hardware, firmware), then FTMS.
+        dis = [u for op, u in log[:5]]
+        assert dis == [
+            ftms.uuid16(0x2A29),
+            ftms.uuid16(0x2A24),
+            ftms.uuid16(0x2A25),
+            ftms.uuid16(0x2A27),
+            ftms.uuid16(0x2A26),
+        ]
+        log = log[5:]
         assert [op for op, _ in log[:4]] == ["read"] * 4
         assert {u for _, u in log[:4]} == {
             ftms.FEATURE_UUID,
@@ -222,13 +234,16 @@ def test_targets_outside_the_range_are_refused_without_a_write(air: SimAir) -> N
     async def scenario() -> None:
         client, treadmill = simulated_link(sim_air=air)
         await client.connect()
-        with pytest.raises(InvalidParameter, match=r"outside the treadmill's range 0\.5-16"):
+        rec = Recorder(client)
+        with pytest.raises(OutOfRange, match=r"outside the treadmill's range 0\.5-16") as caught:
             await client.set_speed(16.5)
-        with pytest.raises(InvalidParameter):
+        assert not isinstance(caught.value, InvalidParameter)  # not the treadmill's answer
+        with pytest.raises(OutOfRange):
             await client.set_speed(float("nan"))
-        with pytest.raises(InvalidParameter):
+        with pytest.raises(OutOfRange):
             await client.set_incline(-1)
         assert commands(treadmill) == []
+        assert rec.of(LinkWrite) == []
         assert await client.set_speed(15.97) == 16.0
         await client.disconnect()
 
@@ -556,7 +571,7 @@ def test_half_kmh_steps_round_to_the_device_increment(air: SimAir) -> None:
         assert (info.limits.speed_min_kmh, info.limits.speed_increment_kmh) == (1.0, 0.5)
         assert await client.set_speed(2.3) == 2.5
         assert await client.set_speed(5.9) == 6.0
-        with pytest.raises(InvalidParameter):
+        with pytest.raises(OutOfRange):
             await client.set_speed(0.8)
         assert commands(treadmill)[1:] == [
             "set target speed 2.50 km/h",

@@ -57,15 +57,23 @@ def test_the_shipped_library_is_found() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fault", "reason"),
-    [("safety-key@300", "safety_key"), ("stale@300", "watchdog"), ("disconnect@300", "link_lost")],
+    ("fault", "reason", "exit_status", "at_rest"),
+    [
+        ("safety-key@300", "safety_key", 3, True),
+        # The data never comes back: nothing can confirm the belt stopped, so exit 4.
+        ("stale@300", "watchdog", 4, False),
+        ("disconnect@300", "link_lost", 3, True),
+    ],
 )
-def test_a_fault_exits_3_with_a_complete_audit_log(tmp_path: Path, fault: str, reason: str) -> None:
+def test_a_fault_exits_3_with_a_complete_audit_log(
+    tmp_path: Path, fault: str, reason: str, exit_status: int, at_rest: bool
+) -> None:
     audit = tmp_path / "audit.jsonl"
     argv = ["run", "retro-10", "--simulate", "--fast", "--headless", "--audit", str(audit)]
-    assert main([*argv, "--sim-fault", fault]) == 3
+    assert main([*argv, "--sim-fault", fault]) == exit_status
     events = read_audit(audit)
-    assert events[-1] == {**events[-1], "kind": "end", "status": "safety_stop", "reason": reason}
+    end = {"kind": "end", "status": "safety_stop", "reason": reason, "belt_at_rest": at_rest}
+    assert events[-1] == {**events[-1], **end}
     assert any(e["kind"] == "safety" and e["reason"] == reason for e in events)
     stops = [e for e in events if e["kind"] == "command" and e["op"] == "stop"]
     assert stops

@@ -14,8 +14,8 @@ from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed, ramp_step
 from treadctl.safety.checks import (
     CommandHistory,
     FollowCheck,
+    RestWatch,
     RunawayCheck,
-    StopCheck,
     Watchdog,
 )
 from treadctl.safety.rules import Action, Reason, decide_status
@@ -112,11 +112,32 @@ def test_a_belt_slowing_from_above_the_ceiling_is_not_a_runaway() -> None:
     assert [check.observe(t, 3.0, 1.0) for t in range(20, 23)] == [False, False, True]
 
 
-def test_stop_check_wants_progress_towards_rest() -> None:
-    slowing = StopCheck(since_t=0.0, stall_s=3.0)
-    assert not any(slowing.observe(t, max(0.0, 4.0 - 1.0 * t)) for t in range(1, 10))
-    stuck = StopCheck(since_t=0.0, stall_s=3.0)
-    assert [stuck.observe(t, 4.0) for t in range(1, 5)] == [False, False, True, True]
+def test_rest_watch_wants_progress_towards_rest() -> None:
+    slowing = RestWatch(since_t=0.0, stall_s=3.0)
+    overdue = []
+    for t in range(1, 10):
+        slowing.observe(t, max(0.0, 4.0 - 1.0 * t))
+        overdue.append(slowing.overdue(t, telemetry_fresh=True))
+    assert not any(overdue)
+    assert slowing.confirmed
+    stuck = RestWatch(since_t=0.0, stall_s=3.0)
+    seen = []
+    for t in range(1, 6):
+        stuck.observe(t, 4.0)
+        seen.append(stuck.overdue(t, telemetry_fresh=True))
+    assert seen == [False, False, False, True, True]  # 3 s without a new low after the first
+    assert not stuck.confirmed
+
+
+def test_rest_watch_without_telemetry_is_overdue_and_status_alone_confirms() -> None:
+    silent = RestWatch(since_t=10.0, stall_s=3.0)
+    assert not silent.overdue(12.0, telemetry_fresh=False)
+    assert silent.overdue(13.0, telemetry_fresh=False)
+    told = RestWatch(since_t=10.0, stall_s=3.0)
+    told.treadmill_stopped()
+    assert told.confirmed and not told.overdue(20.0, telemetry_fresh=False)
+    told.observe(21.0, 3.0)  # a reading says it still moves: the status does not count
+    assert not told.confirmed
 
 
 def test_a_slowing_belt_is_not_a_runaway() -> None:

@@ -31,7 +31,8 @@ from treadctl.events import (
     SessionEvent,
     Telemetry,
 )
-from treadctl.session.engine import CONFIRM_WAIT_S, REST_KMH, Session, SessionOptions
+from treadctl.safety.checks import MOVING_KMH as REST_KMH
+from treadctl.session.engine import CONFIRM_WAIT_S, Session, SessionOptions
 
 BACKWARD_FAULT_S = 150  # inside SIMPLE's backward bout (2.0 km/h), well after its ramp
 
@@ -138,7 +139,8 @@ def test_stale_data_and_an_unanswered_stop_escalate_and_tell_the_walker() -> Non
     assert urgent[0].t_s - watchdog.t_s <= 3.0 + 0.5  # the Stop timeout, then at once
     assert "console" in urgent[0].message
     after = [c.op for c in out.commands() if c.t_s >= watchdog.t_s and c.source == "safety"]
-    assert {"stop", "pause", "reset"} <= set(after)  # escalated, not just given up
+    assert {"stop", "reset"} <= set(after)  # escalated, not just given up
+    assert "pause" not in after  # never FTMS Pause: it keeps the treadmill's target
     assert out.ended.status is EndStatus.SAFETY_STOP
 
 
@@ -256,7 +258,8 @@ def test_speed_nudges_on_a_backward_bout_respect_the_backward_cap_and_ramp() -> 
         if isinstance(event, Telemetry) and 130 < event.t_s < 200:
             session.request(Request(RequestKind.NUDGE_SPEED, 0.1, source="key"))
 
-    out = run_virtual(run_session(actions=actions))
+    # Nudges may add up to 3 km/h here: the backward cap (4) must still hold above 2 + 3.
+    out = run_virtual(run_session(actions=actions, safety=SafetyConfig(max_nudge_kmh=3.0)))
     assert out.ended.status is EndStatus.COMPLETED
     backward_cap = out.safety.max_backward_speed_kmh
     sent = [c.speed_kmh or 0 for c in out.commands("set_speed") if 130 < c.t_s < 240]

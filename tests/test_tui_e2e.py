@@ -10,7 +10,7 @@ import pytest
 from simulators.bleak_backend import SimAir
 from treadctl.ble.simulate import simulated_link
 from treadctl.config import SafetyConfig
-from treadctl.controls import Request, RequestResult, is_key
+from treadctl.controls import Request, RequestResult
 from treadctl.direction import Direction
 from treadctl.events import EndStatus, EventBus, PhaseName
 from treadctl.plan import build_plan
@@ -28,10 +28,7 @@ pytestmark = pytest.mark.timeout(90)
 
 
 class KeySources:
-    """The screen names each key (``key:space``); the engine before the safety core's rebuild
-    only knows the bare ``key`` as a key on this screen. This passes every request on, the key's
-    name folded to ``key``, and records the sources the screen sent. Remove it once the engine
-    decides with ``treadctl.controls.is_key``."""
+    """Passes every request on to the session and records the source the screen named."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -39,8 +36,6 @@ class KeySources:
 
     def request(self, request: Request) -> RequestResult:
         self.sources.append(request.source)
-        if is_key(request.source):
-            request = Request(request.kind, request.value, "key")
         return self.session.request(request)
 
 
@@ -138,6 +133,10 @@ async def test_a_real_session_turns_pauses_stops_rearms_and_quits() -> None:
         await _until(lambda: view().state is SessionState.FAULT)
         await pilot.pause()
         assert "you pressed stop" in _banner_text(app) and "r = re-arm" in _banner_text(app)
+        # A re-arm is taken only once the telemetry says the belt is at rest, not before.
+        supervisor = session.supervisor
+        assert supervisor is not None
+        await _until(supervisor.at_rest)
         await pilot.press("r")
         await _until(lambda: view().state is SessionState.RUNNING and treadmill.belt_speed_kmh > 0)
 

@@ -414,6 +414,38 @@ async def test_after_the_end_only_q_and_help_are_offered() -> None:
         assert any("quit_session" in action for action in shown)
 
 
+async def test_heart_rate_trust_and_the_ceiling_banner_are_on_the_screen() -> None:
+    import io
+
+    from rich.console import Console
+
+    from treadctl.events import HeartRate
+    from treadctl.tui.widgets.readouts import Readouts
+
+    def text_of(widget: Static) -> str:
+        console = Console(width=80, record=True, file=io.StringIO())
+        console.print(widget.content)
+        return console.export_text()
+
+    app, _, bus, _ = make_app(steady_events(), 215.0)
+    async with app.run_test(size=SIZE) as pilot:
+        bus.publish(HeartRate(215.0, 112, "good", "strap"))
+        await pilot.pause()
+        app.session.redraw()
+        readouts = text_of(app.session.query_one(Readouts))
+        assert "112" in readouts
+        bus.publish(HeartRate(216.0, None, "frozen", "strap"))
+        message = "heart rate not trusted (frozen reading): the heart-rate ceiling is not active"
+        bus.publish(SafetyEvent(216.0, "hr_untrusted", message, "report"))
+        bus.publish(PhaseChanged(217.0, PhaseName.STEADY, bout_index=1, duration_s=30.0))
+        await pilot.pause()
+        app.session.redraw()
+        await pilot.pause()
+        readouts = text_of(app.session.query_one(Readouts))
+        assert "frozen" in readouts and "112" not in readouts
+        assert "ceiling is not active" in text_of(app.session.query_one("#message", Static))
+
+
 async def test_the_voice_and_the_big_screen_say_their_notices_once() -> None:
     from treadctl.display.attach import DisplayNotice
     from treadctl.display.qr import qr_rows

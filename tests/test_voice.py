@@ -522,6 +522,7 @@ def test_each_time_left_point_is_said_once_and_never_early(
     config = VoiceConfig(halfway=False, time_left_s=[float(p) for p in points] or [30.0])
     coach = Coach(config)
     coach.cues_for(BoutStarted(0.0, 0, 1, "Fwd", F, duration_s, 3.0, 0.0))
+    coach.cues_for(PhaseChanged(0.0, PhaseName.RAMP, 0))
     said: list[tuple[float, str]] = []
     t = 0.0
     for gap in gaps:

@@ -22,32 +22,65 @@ COMMAND_MODULES = (
     "profile",
     "scan",
     "probe",
+    "devices",
     "sim",
     "history",
     "export",
     "progress",
     "config",
     "ftms",
+    "hr",
+    "prescription",
+    "report",
+    "clinic",
 )
 
 
-def _common_parser() -> argparse.ArgumentParser:
-    """Options every sub-command accepts."""
+def _common_parser(*, top_level: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the sub-command (``treadctl --config F run …`` and
+    ``treadctl run … --config F``). Only the top level sets defaults: a sub-command's copy uses
+    ``SUPPRESS``, so leaving an option out after the sub-command never overwrites the value
+    given before it (argparse would otherwise reset it to the default)."""
     common = argparse.ArgumentParser(add_help=False)
+    default = None if top_level else argparse.SUPPRESS
     common.add_argument(
         "--config",
         metavar="FILE",
+        default=default,
         help="configuration file to use instead of the default one",
     )
+    _add_person_option(common)
     return common
 
 
+def _add_person_option(common: argparse.ArgumentParser) -> None:
+    """``--person NAME`` before or after the sub-command. SUPPRESS: a sub-command's parser
+    that did not see the option leaves the value the main parser found alone."""
+    common.add_argument(
+        "--person",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="whose configuration, caps, history and program to use (default: the config's "
+        "[people] default, else the default person)",
+    )
+
+
+def _select_person(args: argparse.Namespace) -> str | None:
+    """Select the person for this invocation; returns the previous selection to restore."""
+    from treadctl import paths
+    from treadctl.person import resolve
+
+    name, source = resolve(getattr(args, "person", None), getattr(args, "config", None))
+    args.person, args.person_source = name, source
+    return paths.set_person(name)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = _common_parser()
+    common = _common_parser(top_level=False)
     parser = argparse.ArgumentParser(
         prog="treadctl",
         description="Backward-walking interval sessions on a Bluetooth FTMS treadmill.",
-        parents=[common],
+        parents=[_common_parser(top_level=True)],
     )
     parser.add_argument("--version", action="version", version=f"treadctl {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -65,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
+    previous_person: str | None = None
     try:
+        previous_person = _select_person(args)
         if func is None:
             if _interactive():
                 from treadctl.commands.run import start_screen
@@ -83,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_BAD_INPUT
+    finally:
+        from treadctl import paths
+
+        paths.set_person(previous_person)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,12 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from treadctl.checkins.config import CheckinConfig
+from treadctl.device_config import DeviceSettings
 from treadctl.errors import ConfigError
+from treadctl.hr.config import HeartRateConfig
 from treadctl.mqtt.config import MqttConfig
+from treadctl.person.config import PeopleConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message
 from treadctl.voice.config import VoiceConfig
 
@@ -48,6 +52,20 @@ class SafetyConfig(BaseModel):
     turn_speed_kmh: float = Field(default=1.0, ge=0, le=ABSOLUTE_MAX_SPEED_KMH)
     turn_hold_s: float = Field(default=5.0, ge=0, le=120.0)
     confirm_turns: bool = False
+    # Nudges (+/- keys, remote nudges) stay within this much of the bout's planned target in
+    # total, and at most one is taken every nudge_interval_s (the caps still apply on top).
+    max_nudge_kmh: float = Field(default=1.0, ge=0, le=3.0)
+    max_nudge_incline_pct: float = Field(default=2.0, ge=0, le=5.0)
+    nudge_interval_s: float = Field(default=1.0, ge=0.2, le=10.0)
+    # Without keys (headless), a paused session ends after this long instead of waiting for ever.
+    pause_timeout_s: float = Field(default=600.0, gt=0, le=7200.0)
+    # Heart rate (README "Heart rate"): a ceiling that only slows, then stops. None: no ceiling.
+    hr_ceiling_bpm: int | None = Field(default=None, ge=60, le=220)
+    hr_ceiling_margin_bpm: int = Field(default=10, ge=1, le=40)
+    hr_ceiling_stop_s: float = Field(default=30.0, gt=0, le=600)
+    hr_ceiling_hold_s: float = Field(default=20.0, gt=0, le=600)
+    hr_ceiling_step_kmh: float = Field(default=0.3, gt=0, le=2.0)
+    require_hr: bool = False  # an untrusted heart rate stops the belt instead of a banner
 
     @model_validator(mode="after")
     def _backward_is_stricter(self) -> Self:
@@ -96,8 +114,12 @@ class Config(BaseModel):
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     zones: ZonesConfig = Field(default_factory=ZonesConfig)
+    heart_rate: HeartRateConfig = Field(default_factory=HeartRateConfig)
+    checkins: CheckinConfig = Field(default_factory=CheckinConfig)
     voice: VoiceConfig = Field(default_factory=VoiceConfig)
     last_device: str | None = None  # address of the treadmill used last
+    devices: dict[str, DeviceSettings] = Field(default_factory=dict)  # [devices."ADDRESS"]
+    people: PeopleConfig = Field(default_factory=PeopleConfig)
 
 
 @dataclass(frozen=True)
@@ -128,7 +150,7 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         if explicit:
             raise ConfigError(f"{config_path}: configuration file not found")
         config = Config()
-        return LoadedConfig(config, config_path, _sources(config, {}, config_path))
+        return _locked(LoadedConfig(config, config_path, _sources(config, {}, config_path)))
     try:
         text = config_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -143,7 +165,14 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         messages = located_messages(error.errors(), config_path, text)
         more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
         raise ConfigError(messages[0] + more) from None
-    return LoadedConfig(config, config_path, _sources(config, data, config_path))
+    return _locked(LoadedConfig(config, config_path, _sources(config, data, config_path)))
+
+
+def _locked(loaded: LoadedConfig) -> LoadedConfig:
+    """The selected person's prescription caps applied (they can be tightened, not loosened)."""
+    from treadctl.prescription.apply import apply_prescription
+
+    return apply_prescription(loaded)
 
 
 def config_from_args(args: Any) -> LoadedConfig:

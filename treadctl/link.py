@@ -23,13 +23,26 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """What was read from the device on connect."""
+    """What was read from the device on connect.
+
+    The Device Information Service (0x180A) strings are None where the device does not offer
+    them. ``quirk_source`` says where ``quirks`` came from (the known-device table, the
+    configuration, ``--quirks``); ``label`` is the user's friendly name for the device, if any.
+    """
 
     name: str
     address: str
     limits: DeviceLimits = field(default_factory=DeviceLimits)
     features: MachineFeatures | None = None
     quirks: tuple[str, ...] = ()
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    hardware_revision: str | None = None
+    firmware_revision: str | None = None
+    software_revision: str | None = None
+    quirk_source: str = ""
+    label: str | None = None
 
 
 # --- events coming up from the machine ---------------------------------------------------------
@@ -162,7 +175,7 @@ class TreadmillLink(Protocol):
     succeed. Control is re-requested automatically after Reset or a Control Permission Lost
     status. ``set_speed`` and ``set_incline`` return the value actually sent after rounding to the
     device increment and raise
-    ``InvalidParameter`` outside the device range.
+    ``OutOfRange`` outside the device range (nothing is written then).
     """
 
     @property

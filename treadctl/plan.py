@@ -3,7 +3,7 @@
 Pure (no I/O, no asyncio). Every target is clamped to the strictest cap that applies — the user's
 cap, the lower backward cap for backward bouts, the treadmill's range — and put on the treadmill's
 increment: rounded down when at a cap (never above it), to the nearest step otherwise. Every change
-is recorded as a ``Clamp`` so ``profile check`` and ``run`` can list it first.
+is recorded as a ``PlanClamp`` so ``profile check`` and ``run`` can list it first.
 
 Ramps: the belt starts at its minimum speed; each bout ramps from the previous belt speed in
 increment-sized steps no faster than the applicable acceleration (the backward one is lower).
@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING, Literal
 from treadctl.direction import Direction
 from treadctl.errors import ProfileError
 from treadctl.limits import DeviceLimits
+from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed
 
 if TYPE_CHECKING:
     from treadctl.config import SafetyConfig
     from treadctl.profile.bout import BoutSpec
+    from treadctl.profile.models import Profile
 
 _EPS = 1e-9
 
@@ -38,7 +40,7 @@ class PlanError(ProfileError):
 
 
 @dataclass(frozen=True)
-class Clamp:
+class PlanClamp:
     bout_index: int
     field: Literal["speed", "incline"]
     asked: float
@@ -83,7 +85,7 @@ PlanItem = PlannedBout | TurnAround
 class Plan:
     profile_name: str
     items: tuple[PlanItem, ...]
-    clamps: tuple[Clamp, ...]
+    clamps: tuple[PlanClamp, ...]
     start_speed_kmh: float
     limits: DeviceLimits
 
@@ -128,14 +130,18 @@ def build_plan(
     bouts: Sequence[BoutSpec],
     safety: SafetyConfig,
     limits: DeviceLimits | None = None,
+    *,
+    stop_for_turns: bool = False,
+    confirm_turns: bool = False,
 ) -> Plan:
     """The timeline for ``bouts`` under ``safety`` and the device's ``limits`` (defaults if
-    unknown). Raises PlanError when no speed satisfies both the caps and the device."""
+    unknown). Raises PlanError when no speed satisfies both the caps and the device.
+    ``stop_for_turns`` and ``confirm_turns`` (a profile's ``[turns]``) only add care."""
     device = limits if limits is not None else DeviceLimits()
     start_speed_kmh = device.speed_min_kmh
-    turn_speed_kmh = _turn_speed(safety.turn_speed_kmh, device)
+    turn_speed_kmh = 0.0 if stop_for_turns else _turn_speed(safety.turn_speed_kmh, device)
     items: list[PlanItem] = []
-    clamps: list[Clamp] = []
+    clamps: list[PlanClamp] = []
     belt_kmh = start_speed_kmh
     facing = Direction.FORWARD  # the walker gets on facing the console
     for spec in bouts:
@@ -151,7 +157,7 @@ def build_plan(
                     to_direction=spec.direction,
                     turn_speed_kmh=0.0 if first else turn_speed_kmh,
                     hold_s=safety.turn_hold_s,
-                    confirm=safety.confirm_turns,
+                    confirm=safety.confirm_turns or confirm_turns,
                 )
             )
             if not first:
@@ -182,6 +188,21 @@ def build_plan(
         )
         belt_kmh = speed_kmh
     return Plan(profile_name, tuple(items), tuple(clamps), start_speed_kmh, device)
+
+
+def plan_profile(
+    profile: Profile, safety: SafetyConfig, limits: DeviceLimits | None = None
+) -> Plan:
+    """``build_plan`` for a whole profile, its own ``[turns]`` included: what ``run`` drives is
+    what ``profile check`` and the start screen show."""
+    return build_plan(
+        profile.name,
+        profile.expand(),
+        safety,
+        limits,
+        stop_for_turns=profile.turns.stop,
+        confirm_turns=profile.turns.confirm,
+    )
 
 
 def speed_cap_kmh(direction: Direction, safety: SafetyConfig, limits: DeviceLimits) -> float:
@@ -224,7 +245,9 @@ def _incline_cap(
 
 def _speed(
     spec: BoutSpec, safety: SafetyConfig, limits: DeviceLimits
-) -> tuple[float, Clamp | None]:
+) -> tuple[float, PlanClamp | None]:
+    """The speed the supervisor will drive: the supervisor's own clamp (one clamp, one rounding),
+    with the reason worded for ``profile check``."""
     cap, cap_reason = _speed_cap(spec.direction, safety, limits)
     if limits.speed_min_kmh > cap + _EPS:
         raise PlanError(
@@ -232,33 +255,30 @@ def _speed(
             f"{_num(limits.speed_min_kmh)} km/h is above the {cap_reason}"
         )
     asked = spec.speed_kmh
-    increment = limits.speed_increment_kmh
+    sent = clamp_speed(asked, caps_for(spec.direction, safety, limits)).sent
     if asked > cap + _EPS:
-        sent = _not_above(limits.floor_speed_kmh(cap), cap, increment)
         reason = cap_reason
         if abs(sent - cap) > 1e-6:
-            reason += f", rounded down to the device increment {_num(increment)} km/h"
+            reason += (
+                f", rounded down to the device increment {_num(limits.speed_increment_kmh)} km/h"
+            )
     elif asked < limits.speed_min_kmh - _EPS:
-        sent = limits.speed_min_kmh
         reason = f"device minimum {_num(limits.speed_min_kmh)} km/h"
     else:
-        sent = limits.round_speed_kmh(asked)
-        if sent > cap + _EPS:
-            sent = _not_above(limits.floor_speed_kmh(cap), cap, increment)
-        reason = f"device increment {_num(increment)} km/h"
+        reason = f"device increment {_num(limits.speed_increment_kmh)} km/h"
     clamp = None
     if abs(sent - asked) > 1e-6:
-        clamp = Clamp(spec.index, "speed", asked, sent, reason)
+        clamp = PlanClamp(spec.index, "speed", asked, sent, reason)
     return sent, clamp
 
 
 def _incline(
     spec: BoutSpec, safety: SafetyConfig, limits: DeviceLimits
-) -> tuple[float, Clamp | None]:
+) -> tuple[float, PlanClamp | None]:
     asked = spec.incline_pct
     if not limits.supports_incline:
         if abs(asked) > 1e-6:
-            return 0.0, Clamp(spec.index, "incline", asked, 0.0, "device has no incline")
+            return 0.0, PlanClamp(spec.index, "incline", asked, 0.0, "device has no incline")
         return 0.0, None
     cap, cap_reason = _incline_cap(spec.direction, safety, limits)
     if limits.incline_min_pct > cap + _EPS:
@@ -266,21 +286,16 @@ def _incline(
             f"bout {spec.index + 1} ({spec.label}): the treadmill's lowest incline "
             f"{_num(limits.incline_min_pct)} % is above the {cap_reason}"
         )
-    increment = limits.incline_increment_pct
+    sent = clamp_incline(asked, caps_for(spec.direction, safety, limits)).sent
     if asked > cap + _EPS:
-        sent = _not_above(limits.floor_incline_pct(cap), cap, increment)
         reason = cap_reason
     elif asked < limits.incline_min_pct - _EPS:
-        sent = limits.incline_min_pct
         reason = f"device minimum {_num(limits.incline_min_pct)} %"
     else:
-        sent = limits.round_incline_pct(asked)
-        if sent > cap + _EPS:
-            sent = _not_above(limits.floor_incline_pct(cap), cap, increment)
-        reason = f"device increment {_num(increment)} %"
+        reason = f"device increment {_num(limits.incline_increment_pct)} %"
     clamp = None
     if abs(sent - asked) > 1e-6:
-        clamp = Clamp(spec.index, "incline", asked, sent, reason)
+        clamp = PlanClamp(spec.index, "incline", asked, sent, reason)
     return sent, clamp
 
 

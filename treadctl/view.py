@@ -81,7 +81,10 @@ class SessionView:
     distance_m: float = 0.0
     energy_kcal: float = 0.0
     heart_rate_bpm: int | None = None
-    heart_rate_trust: str | None = None  # from HeartRate events; None: only the treadmill's figure
+    heart_rate_trust: str | None = None  # None: no heart-rate source (HeartRate events) yet
+    heart_rate_source: str | None = None
+    # "the heart-rate ceiling is not active": up from hr_untrusted until hr_trusted.
+    heart_rate_banner: str | None = None
     link: str = "connecting"
     last_telemetry_t_s: float | None = None
     safety_reason: str | None = None
@@ -149,6 +152,12 @@ _PHASE_STATE = {
 }
 
 
+# A pause, a lost link or the end puts an end to a countdown on screen (even a "go" still shown).
+_COUNT_ENDS = frozenset(
+    {PhaseName.PAUSED, PhaseName.STOPPING, PhaseName.RECONNECTING, PhaseName.ENDED}
+)
+
+
 def _reanchor_bout_clock(view: SessionView, event: PhaseChanged) -> SessionView:
     """Freeze or restart the bout countdown at a phase change."""
     if view.bout_index is None:
@@ -202,6 +211,7 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
             state=state,
             safety_reason=None if cleared else view.safety_reason,
             safety_message=None if cleared else view.safety_message,
+            countdown_left=None if event.name in _COUNT_ENDS else view.countdown_left,
         )
     if isinstance(event, CommandSent):
         if event.op == "set_speed" and event.speed_kmh is not None:
@@ -222,14 +232,26 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
             distance_m=event.distance_m if event.distance_m is not None else view.distance_m,
             energy_kcal=event.energy_kcal if event.energy_kcal is not None else view.energy_kcal,
             heart_rate_bpm=(
-                event.heart_rate_bpm if view.heart_rate_trust is None else view.heart_rate_bpm
+                view.heart_rate_bpm
+                if view.heart_rate_trust is not None
+                else (event.heart_rate_bpm or None)
             ),
             last_telemetry_t_s=event.t_s,
             speed_history=history,
         )
+    if isinstance(event, HeartRate):
+        return replace(
+            view,
+            heart_rate_bpm=event.bpm,
+            heart_rate_trust=event.trust,
+            heart_rate_source=event.source,
+        )
     if isinstance(event, LinkChanged):
         state = SessionState.RECONNECTING if event.event == "disconnected" else view.state
         return replace(view, link=event.event, state=state)
+    if isinstance(event, SafetyEvent) and event.reason in ("hr_untrusted", "hr_trusted"):
+        banner = event.message if event.reason == "hr_untrusted" else None
+        view = replace(view, heart_rate_banner=banner)
     if isinstance(event, SafetyEvent):
         if event.action == "refuse":
             return replace(view, safety_message=event.message)
@@ -255,8 +277,6 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
         if view.alarm_reason in (None, event.reason):
             return replace(view, alarm_reason=None, alarm_message=None)
         return view
-    if isinstance(event, HeartRate):
-        return replace(view, heart_rate_bpm=event.bpm, heart_rate_trust=event.trust)
     if isinstance(event, SafetyStateChanged):
         return replace(view, safety_state=event.state)
     if isinstance(event, Clamped):

@@ -24,6 +24,12 @@ from typing import TYPE_CHECKING, Any
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError, BleakGATTProtocolError
 
+from treadctl.ble.device_info import (
+    DEVICE_INFORMATION_SERVICE_UUID,
+    DIS_FIELDS,
+    DeviceInformation,
+    from_reads,
+)
 from treadctl.ble.errors import (
     ATT_CCCD_IMPROPERLY_CONFIGURED,
     ATT_PROCEDURE_ALREADY_IN_PROGRESS,
@@ -34,7 +40,7 @@ from treadctl.ble.errors import (
     is_permanent,
     translate,
 )
-from treadctl.ble.quirks import DeviceQuirks, detect_quirks
+from treadctl.ble.quirks import DeviceQuirks, Resolved, resolve
 from treadctl.ble.ranges import limits_from_ranges
 from treadctl.ble.scan import FoundMachine, is_ftms, to_found
 from treadctl.errors import BluetoothUnavailable, DeviceNotFound, TreadctlError
@@ -70,6 +76,7 @@ from treadctl.ftms.uuids import (
 )
 from treadctl.link import (
     CommandError,
+    CommandRejected,
     CommandTimeout,
     ControlNotPermitted,
     DeviceInfo,
@@ -77,11 +84,13 @@ from treadctl.link import (
     LinkEvent,
     LinkLost,
     LinkState,
+    LinkWrite,
     MachineEvent,
     MachineListener,
     Op,
     OperationFailed,
     OpNotSupported,
+    OutOfRange,
     StatusEvent,
     TelemetryEvent,
     TrainingStatusEvent,
@@ -93,6 +102,8 @@ if TYPE_CHECKING:
     from bleak.backends.client import BaseBleakClient
     from bleak.backends.device import BLEDevice
     from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
+
+    from treadctl.device_config import DeviceSettings
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +154,7 @@ class ConnectRecord:
     speed_range: SpeedRange | None = None
     incline_range: InclineRange | None = None
     training_status: TrainingStatus | None = None
+    device_information: DeviceInformation = field(default_factory=DeviceInformation)
     attempts: int = 0
 
 
@@ -156,8 +168,12 @@ class _Pending:
 class FtmsClient:
     """A connected (or connectable) FTMS treadmill; implements ``treadctl.link.TreadmillLink``.
 
-    ``quirks`` None: detect them from the advertised name (spec behaviour for unknown names).
-    ``client_backend`` / ``scanner_backend`` go straight to bleak's ``backend=`` (the simulator).
+    ``quirks`` given (``--quirks``): used as they are. None: the ``[devices."KEY"]`` table of
+    ``device_settings`` that fits the device decides, else ``default_quirks`` (the simulator's
+    personality), else the known-device table (matched on the advertised name and the Device
+    Information strings), else the spec behaviour.
+    ``client_backend`` / ``scanner_backend`` go straight to bleak's ``backend=`` (the simulator,
+    a bumble transport). An empty ``address_or_name`` means the first FTMS treadmill heard.
     """
 
     def __init__(
@@ -174,9 +190,17 @@ class FtmsClient:
         request_control_gap_s: float = 0.5,
         backend_kwargs: Mapping[str, Any] | None = None,
         scan_before_connect: bool = True,
+        device_settings: Mapping[str, DeviceSettings] | None = None,
+        quirks_source: str = "--quirks",
+        default_quirks: DeviceQuirks | None = None,
+        default_quirks_source: str = "",
     ) -> None:
         self._target = address_or_name
         self._given_quirks = quirks
+        self._quirks_source = quirks_source
+        self._default_quirks = default_quirks
+        self._default_quirks_source = default_quirks_source
+        self._device_settings = dict(device_settings or {})
         self._quirks = quirks or DeviceQuirks()
         self._client_backend = client_backend
         self._scanner_backend = scanner_backend
@@ -189,6 +213,7 @@ class FtmsClient:
         self._backend_kwargs = dict(backend_kwargs or {})
         # Scan first to learn RSSI and the advertisement; an address can also be dialled directly.
         self._scan_before_connect = scan_before_connect or not looks_like_address(address_or_name)
+        self._no_control_why = "the link is new"  # why the next command must ask for control
 
         self._client: BleakClient | None = None
         self._cp_char: BleakGATTCharacteristic | None = None
@@ -287,7 +312,11 @@ class FtmsClient:
                 f"{name} ({client.address}) does not offer the Fitness Machine Service (FTMS); "
                 "treadctl can only drive FTMS treadmills"
             )
-        quirks = self._given_quirks or detect_quirks(name)
+        dis = await self._read_device_information(client)
+        self.record.device_information = dis
+        resolved = self._resolve(client.address, name, dis)
+        quirks, source = resolved.quirks, resolved.source
+        settings_key, settings = resolved.settings_key, resolved.settings
         self._quirks = quirks
 
         features = await self._read(client, FEATURE_UUID, decode_feature)
@@ -314,32 +343,94 @@ class FtmsClient:
             self._cp_with_response = "write" in props or "write-without-response" not in props
         await self._subscribe(client, TREADMILL_DATA_UUID, self._on_treadmill_data)
 
+        limits = limits_from_ranges(speed_range, incline_range, quirks)
+        if settings is not None:
+            limits = settings.apply(limits)
+            if settings.overrides_range:
+                source = "; ".join(
+                    s for s in (source, f'range from config [devices."{settings_key}"]') if s
+                )
         self._info = DeviceInfo(
             name=name,
             address=client.address,
-            limits=limits_from_ranges(speed_range, incline_range, quirks),
+            limits=limits,
             features=features,
             quirks=quirks.names(),
+            manufacturer=dis.manufacturer,
+            model=dis.model,
+            serial_number=dis.serial_number,
+            hardware_revision=dis.hardware_revision,
+            firmware_revision=dis.firmware_revision,
+            software_revision=dis.software_revision,
+            quirk_source=source,
+            label=settings.name if settings is not None else None,
         )
+        if not self._target:
+            self._target = client.address  # reconnects go back to the same treadmill
+        self._no_control_why = "the link is new"
         state = LinkState.RECONNECTED if self._ever_connected else LinkState.CONNECTED
         self._ever_connected = True
-        self._emit(LinkEvent(state, rssi_dbm=self._rssi_dbm, reason=f"connected to {name}"))
+        self._emit(LinkEvent(state, rssi_dbm=self._rssi_dbm, reason=connect_reason(self._info)))
         if training is not None:
             self._emit(TrainingStatusEvent(training))
         return self._info
 
+    def _resolve(self, address: str, name: str, dis: DeviceInformation) -> Resolved:
+        return resolve(
+            address,
+            name,
+            dis.manufacturer,
+            dis.model,
+            given=self._given_quirks,
+            given_source=self._quirks_source,
+            device_settings=self._device_settings,
+            target=self._target,
+            fallback=self._default_quirks,
+            fallback_source=self._default_quirks_source,
+        )
+
+    async def _read_device_information(self, client: BleakClient) -> DeviceInformation:
+        """The Device Information strings (0x180A); a device without the service has none.
+
+        A failed read is recorded for ``probe`` and never fails the connect: these strings only
+        name the device.
+        """
+        service = client.services.get_service(DEVICE_INFORMATION_SERVICE_UUID)
+        if service is None:
+            return DeviceInformation()
+        reads: dict[str, bytes] = {}
+        for _field, uuid, _label in DIS_FIELDS:
+            char = service.get_characteristic(uuid)
+            if char is None or "read" not in char.properties:
+                continue
+            try:
+                reads[uuid] = bytes(await client.read_gatt_char(char))
+            except (BleakError, OSError, TimeoutError) as error:
+                self.record.read_errors[uuid] = str(error) or type(error).__name__
+        self.record.reads.update(reads)
+        return from_reads(reads)
+
     async def _find_device(self) -> BLEDevice | str:
-        """Scan for the address or name (to learn the RSSI and advertisement) within a deadline."""
+        """Scan for the address or name (to learn the RSSI and advertisement) within a deadline.
+
+        With no target at all, the first FTMS treadmill heard is taken (a bumble transport to
+        the simulator or to one treadmill).
+        """
         if not self._scan_before_connect:
             return self._target
         wanted = self._target.lower()
         by_address = looks_like_address(self._target)
+        anything = not self._target
         found: asyncio.Future[tuple[BLEDevice, AdvertisementData]] = (
             asyncio.get_running_loop().create_future()
         )
 
         def on_advert(device: BLEDevice, adv: AdvertisementData) -> None:
             if found.done():
+                return
+            if anything:
+                if is_ftms(adv) and to_found(device.address, device.name, adv).is_treadmill:
+                    found.set_result((device, adv))
                 return
             names = {(adv.local_name or "").lower(), (device.name or "").lower()}
             if device.address.lower() == wanted or (not by_address and wanted in names):
@@ -353,6 +444,11 @@ class FtmsClient:
         except TimeoutError:
             if by_address:
                 return self._target  # bleak can still connect to a device that is not advertising
+            if anything:
+                raise DeviceNotFound(
+                    f"no FTMS treadmill was heard within {self._scan_timeout_s:g} s; switch it "
+                    "on, stay close, and check with `treadctl scan`"
+                ) from None
             raise DeviceNotFound(
                 f"no treadmill called {self._target!r} was found within "
                 f"{self._scan_timeout_s:g} s; switch it on, stay close, and check the name with "
@@ -430,11 +526,15 @@ class FtmsClient:
             return
         self._lost("the treadmill disconnected", emit=True)
 
+    def _lose_control(self, why: str) -> None:
+        self._has_control = False
+        self._no_control_why = why
+
     def _lost(self, reason: str, *, emit: bool) -> None:
         """Forget everything that only lives as long as the link (FTMS §4.18, §4.16.2.1)."""
         self._client = None
         self._cp_char = None
-        self._has_control = False
+        self._lose_control("the link is new")
         self._belt_running = False
         self._held_targets.clear()
         self._assembler.reset()
@@ -474,8 +574,10 @@ class FtmsClient:
             log.warning("dropped undecodable status %s: %s", bytes(data).hex(" "), error)
             return
         op = status.op_code
-        if op in (_RESET, _CONTROL_LOST):
-            self._has_control = False
+        if op == _RESET:
+            self._lose_control("the treadmill reported a Reset (status 0x01)")
+        elif op == _CONTROL_LOST:
+            self._lose_control("the treadmill reported control permission lost (status 0xFF)")
         if op in (_RESET, _STOPPED_OR_PAUSED, _SAFETY_KEY):
             self._belt_running = False
             self._held_targets.clear()
@@ -520,15 +622,15 @@ class FtmsClient:
 
     async def request_control(self) -> None:
         async with self._lock:
-            await self._request_control()
+            await self._request_control(None)
 
     async def start(self) -> None:
         async with self._lock:
             await self._with_control(Op.START, StartOrResume())
             self._belt_running = True
             held, self._held_targets = self._held_targets, {}
-            for op, (request, _value) in held.items():
-                await self._send_target(op, request)
+            for op, (request, value) in held.items():
+                await self._send_target(op, request, value, held=True)
 
     async def stop(self) -> None:
         async with self._lock:
@@ -547,7 +649,7 @@ class FtmsClient:
             self._held_targets.clear()
             await self._with_control(Op.RESET, Reset())
             # Reset revokes control (FTMS §4.16.2.1): ask again before the next command.
-            self._has_control = False
+            self._lose_control("Reset revokes control")
             self._belt_running = False
 
     async def set_speed(self, speed_kmh: float) -> float:
@@ -565,7 +667,7 @@ class FtmsClient:
             if self._must_hold(Op.SET_SPEED):
                 self._held_targets[Op.SET_SPEED] = (request, rounded)
                 return rounded
-            await self._send_target(Op.SET_SPEED, request)
+            await self._send_target(Op.SET_SPEED, request, rounded, held=False)
         return rounded
 
     async def set_incline(self, incline_pct: float) -> float:
@@ -585,7 +687,7 @@ class FtmsClient:
             if self._must_hold(Op.SET_INCLINE):
                 self._held_targets[Op.SET_INCLINE] = (request, rounded)
                 return rounded
-            await self._send_target(Op.SET_INCLINE, request)
+            await self._send_target(Op.SET_INCLINE, request, rounded, held=False)
         return rounded
 
     # --- procedure machinery -------------------------------------------------------------------
@@ -598,32 +700,71 @@ class FtmsClient:
             return True
         return op is Op.SET_SPEED and self._quirks.start_before_speed
 
-    async def _send_target(self, op: Op, request: ControlRequest) -> None:
+    async def _send_target(
+        self, op: Op, request: ControlRequest, value: float, *, held: bool
+    ) -> None:
+        """A target, after the preamble its quirks need. ``held``: the client sends it on its
+        own account after Start (the supervisor's call for it returned earlier)."""
+        speed, incline = (value, None) if op is Op.SET_SPEED else (None, value)
         if self._quirks.control_preamble_before_targets:
-            await self._procedure(Op.REQUEST_CONTROL, RequestControl())
+            why = f"control-preamble quirk: Request Control before {op}"
+            await self._own(Op.REQUEST_CONTROL, RequestControl(), why)
             self._has_control = True
             with contextlib.suppress(OperationFailed):  # "already started": usual while running
-                await self._procedure(Op.START, StartOrResume())
-        await self._with_control(op, request)
+                await self._own(
+                    Op.START, StartOrResume(), f"control-preamble quirk: Start before {op}"
+                )
+        if held:
+            why = f"{op} held back until the belt ran, sent after Start"
+            if not self._has_control:
+                await self._request_control(f"before the held {op}: {self._no_control_why}")
+            await self._own(op, request, why, speed_kmh=speed, incline_pct=incline)
+        else:
+            await self._with_control(op, request)
 
     def _check_range(self, op: Op, value: float, low: float, high: float, unit: str) -> None:
         if not math.isfinite(value) or value < low - _EPS or value > high + _EPS:
-            raise InvalidParameter(
+            raise OutOfRange(
                 op,
-                "invalid_parameter",
-                f"{value:g} {unit} is outside the treadmill's range {low:g}-{high:g} {unit}",
+                f"{value:g} {unit} is outside the treadmill's range {low:g}-{high:g} {unit}; "
+                "nothing was sent",
             )
 
-    async def _request_control(self) -> None:
-        await self._procedure(Op.REQUEST_CONTROL, RequestControl())
+    async def _request_control(self, why: str | None) -> None:
+        """Request Control. ``why`` None: the supervisor asked; else the client's own reason."""
+        if why is None:
+            await self._procedure(Op.REQUEST_CONTROL, RequestControl())
+        else:
+            await self._own(Op.REQUEST_CONTROL, RequestControl(), why)
         if self._quirks.request_control_twice:
             await asyncio.sleep(self._request_control_gap_s)
-            await self._procedure(Op.REQUEST_CONTROL, RequestControl())
+            await self._own(
+                Op.REQUEST_CONTROL, RequestControl(), "request-control-twice quirk: second request"
+            )
         self._has_control = True
+
+    async def _own(
+        self,
+        op: Op,
+        request: ControlRequest,
+        why: str,
+        *,
+        speed_kmh: float | None = None,
+        incline_pct: float | None = None,
+    ) -> ControlResponse:
+        """A procedure the client runs on its own account: its listeners hear a ``LinkWrite``
+        with the answer, so the audit log holds every Control Point write."""
+        try:
+            response = await self._procedure(op, request)
+        except CommandError as error:
+            self._emit(LinkWrite(str(op), why, speed_kmh, incline_pct, _result_of(error)))
+            raise
+        self._emit(LinkWrite(str(op), why, speed_kmh, incline_pct, "success"))
+        return response
 
     async def _with_control(self, op: Op, request: ControlRequest) -> ControlResponse:
         if not self._has_control:
-            await self._request_control()
+            await self._request_control(f"automatic, before {op}: {self._no_control_why}")
         return await self._procedure(op, request)
 
     async def _procedure(self, op: Op, request: ControlRequest) -> ControlResponse:
@@ -712,7 +853,7 @@ class FtmsClient:
         if code == ResultCode.SUCCESS:
             return
         if code == ResultCode.CONTROL_NOT_PERMITTED:
-            self._has_control = False
+            self._lose_control(f"the treadmill answered {op} with Control Not Permitted (0x05)")
             if op is Op.REQUEST_CONTROL:
                 raise ControlLocked(op, self._info.name)
             raise ControlNotPermitted(op, "control_not_permitted")
@@ -723,6 +864,40 @@ class FtmsClient:
         if code == ResultCode.OPERATION_FAILED:
             raise OperationFailed(op, "operation_failed")
         raise CommandError(op, f"the treadmill answered {op} with unknown result {code:#04x}")
+
+
+def _result_of(error: CommandError) -> str:
+    """A failed procedure's answer in the audit log's words."""
+    if isinstance(error, CommandRejected):
+        return error.result
+    if isinstance(error, CommandTimeout):
+        return "timeout"
+    if isinstance(error, LinkLost):
+        return "link_lost"
+    return f"error: {error}"
+
+
+def connect_reason(info: DeviceInfo) -> str:
+    """The connect event's words: the device, its Device Information, and the quirks in use."""
+    text = f"connected to {info.label or info.name}"
+    if info.label and info.label != info.name:
+        text += f" ({info.name})"
+    dis = ", ".join(
+        f"{label} {value}"
+        for label, value in (
+            ("manufacturer", info.manufacturer),
+            ("model", info.model),
+            ("firmware", info.firmware_revision),
+            ("serial", info.serial_number),
+        )
+        if value
+    )
+    if dis:
+        text += f"; {dis}"
+    text += f"; quirks: {', '.join(info.quirks) or 'none'}"
+    if info.quirk_source:
+        text += f" (from {info.quirk_source})"
+    return text
 
 
 def _record_in_kmh(record: TreadmillData) -> TreadmillData:
@@ -751,7 +926,13 @@ def _snapshot_services(client: BleakClient) -> tuple[GattServiceInfo, ...]:
     return tuple(services)
 
 
-__all__ = ["ConnectRecord", "FtmsClient", "looks_like_address", "read_device_info"]
+__all__ = [
+    "ConnectRecord",
+    "FtmsClient",
+    "connect_reason",
+    "looks_like_address",
+    "read_device_info",
+]
 
 
 async def read_device_info(

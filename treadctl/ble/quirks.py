@@ -1,14 +1,18 @@
 """Device quirks as configuration: one record read by the client, never per-device branches.
 
 Real FTMS treadmills deviate from the spec in a few recurring ways (reference.md §10). Each way is
-one field here; named presets combine them, and :func:`detect_quirks` picks a preset from the
-advertised name only where a source documents that name.
+one field here; named presets combine them, and :func:`detect_quirks` picks presets from the
+known-device table (:mod:`treadctl.ble.known_devices`) only where a source documents the device.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from treadctl.device_config import DeviceSettings
 
 DEFAULT_RESPONSE_TIMEOUT_S = 2.0
 
@@ -57,13 +61,6 @@ PRESETS: dict[str, DeviceQuirks] = {
     "slow-response": replace(SPEC, response_timeout_s=5.0),
 }
 
-# Name prefixes documented for a quirk (reference.md §10). Anything else gets the spec behaviour.
-_NAME_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("BFX_T9_", "mph-commands"),
-    ("WELLFIT TM", "request-control-twice"),
-    ("YPOO-MINI PRO", "request-control-twice"),
-)
-
 
 class UnknownQuirk(ValueError):
     """A quirk preset name that does not exist."""
@@ -89,9 +86,71 @@ def combine(preset_names: Iterable[str]) -> DeviceQuirks:
     return result
 
 
-def detect_quirks(advertised_name: str | None) -> DeviceQuirks:
-    """Quirks documented for a device name; the spec behaviour for every other name."""
-    if not advertised_name:
-        return SPEC
-    upper = advertised_name.upper()
-    return combine(preset for prefix, preset in _NAME_PREFIXES if upper.startswith(prefix))
+def detect_quirks(
+    advertised_name: str | None, manufacturer: str | None = None, model: str | None = None
+) -> DeviceQuirks:
+    """Quirks the known-device table documents for this device; the spec behaviour otherwise."""
+    return detect(advertised_name, manufacturer, model)[0]
+
+
+def detect(
+    advertised_name: str | None, manufacturer: str | None = None, model: str | None = None
+) -> tuple[DeviceQuirks, str]:
+    """``detect_quirks`` and where they came from, in words (for DeviceInfo and the audit log)."""
+    from treadctl.ble.known_devices import matching
+
+    entries = matching(advertised_name, manufacturer, model)
+    if not entries:
+        return SPEC, ""
+    quirks = combine(q for entry in entries for q in entry.quirks)
+    devices = "; ".join(f"{entry.device} ({entry.source})" for entry in entries)
+    return quirks, f"known-device table: {devices}"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The quirks for one device, where they came from, and its ``[devices]`` table if any."""
+
+    quirks: DeviceQuirks
+    source: str  # "" when no quirk is on
+    settings_key: str = ""
+    settings: DeviceSettings | None = None
+
+
+def resolve(
+    address: str | None,
+    name: str | None,
+    manufacturer: str | None = None,
+    model: str | None = None,
+    *,
+    given: DeviceQuirks | None = None,
+    given_source: str = "--quirks",
+    device_settings: Mapping[str, DeviceSettings] | None = None,
+    target: str = "",
+    fallback: DeviceQuirks | None = None,
+    fallback_source: str = "",
+) -> Resolved:
+    """The most specific source wins: ``given`` (``--quirks``), then the ``[devices."KEY"]``
+    table that fits (address, then name pattern; ``target`` is the name the user dialled), then
+    ``fallback`` (what a simulator personality's real counterpart needs), then the known-device
+    table (name, Device Information). A table's ``response_timeout_s`` applies on top of
+    whichever won."""
+    from treadctl.device_config import settings_for
+
+    devices = device_settings or {}
+    found = settings_for(devices, address, name)
+    if found is None and target:
+        found = settings_for(devices, target, target)
+    key, settings = found if found is not None else ("", None)
+    if given is not None:
+        quirks, source = given, given_source
+    elif settings is not None and settings.quirks is not None:
+        quirks, source = combine(settings.quirks), f'config [devices."{key}"]'
+    elif fallback is not None:
+        quirks, source = fallback, fallback_source
+    else:
+        quirks, source = detect(name, manufacturer, model)
+    if settings is not None and settings.response_timeout_s is not None:
+        quirks = replace(quirks, response_timeout_s=settings.response_timeout_s)
+        source = "; ".join(s for s in (source, f'config [devices."{key}"]') if s)
+    return Resolved(quirks, source if quirks.names() else "", key, settings)

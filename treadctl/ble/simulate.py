@@ -7,7 +7,7 @@ personality needs are the ones a user would configure for the real device it imi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from treadctl.ble.client import FtmsClient
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from simulators.bleak_backend import SimAir
     from simulators.faults import Fault
     from simulators.treadmill import SimulatedTreadmill
+    from treadctl.device_config import DeviceSettings
 
 SIM_ADDRESS = "SIM-TREADMILL-1"
 SIM_NAME = "treadctl sim"
@@ -26,11 +27,18 @@ PERSONALITY_QUIRKS: dict[str, str] = {
     "needs-start-before-speed": "start-before-speed",
     "mph-range": "mph-range",
     "slow-response": "slow-response",
+    "very-slow-response": "slow-response",
 }
 
 
 def quirks_for_personality(personality: str) -> DeviceQuirks:
     return PRESETS[PERSONALITY_QUIRKS.get(personality, "spec")]
+
+
+def _personality_quirks(personality: str) -> DeviceQuirks | None:
+    """The preset a personality's real counterpart needs (None: the spec behaviour)."""
+    preset = PERSONALITY_QUIRKS.get(personality)
+    return PRESETS[preset] if preset is not None else None
 
 
 def add_simulated_treadmill(
@@ -64,11 +72,14 @@ def simulated_link(
     sim_air: SimAir | None = None,
     att_mtu: int | None = None,
     connect_attempts: int = 3,
+    device_settings: Mapping[str, DeviceSettings] | None = None,
 ) -> tuple[FtmsClient, SimulatedTreadmill]:
     """A simulated treadmill on the air and an ``FtmsClient`` for it (not yet connected).
 
     ``personality`` and ``faults`` use the simulator's names (``treadctl sim --help``); the
-    client gets the quirks that personality calls for unless ``quirks`` is given.
+    client gets the quirks that personality calls for unless ``quirks`` (``--quirks``) or a
+    ``device_settings`` table (``[devices]``) says otherwise, as for a real treadmill whose
+    quirks are known.
     """
     from simulators.bleak_backend import SimBleakClient, SimBleakScanner
 
@@ -82,7 +93,10 @@ def simulated_link(
         backend_kwargs["att_mtu"] = att_mtu
     client = FtmsClient(
         address,
-        quirks if quirks is not None else quirks_for_personality(personality),
+        quirks,
+        device_settings=device_settings,
+        default_quirks=_personality_quirks(personality),
+        default_quirks_source=f"simulator personality {personality}",
         client_backend=SimBleakClient,
         scanner_backend=SimBleakScanner,
         backend_kwargs=backend_kwargs,

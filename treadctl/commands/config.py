@@ -36,6 +36,7 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         body = {
             "path": str(loaded.path),
+            "person": getattr(args, "person", None) or "default",
             "values": values,
             "sources": loaded.sources,
         }
@@ -43,6 +44,7 @@ def _show(args: argparse.Namespace) -> int:
         return 0
     exists = "" if loaded.path.exists() else " (not present: all defaults)"
     print(f"# configuration file: {loaded.path}{exists}")
+    print(f"# person: {getattr(args, 'person', None) or 'default'}")
     width = max(len(key) for key in values)
     for key, value in values.items():
         source = loaded.sources.get(key, "default")

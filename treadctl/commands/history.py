@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 DEFAULT_LIMIT = 20
 
@@ -52,16 +53,46 @@ def _main(args: argparse.Namespace) -> int:
             item = report.detail(
                 session, db.get_laps(conn, session_id), db.get_samples(conn, session_id)
             )
+            checkin = _checkins(conn).get(session_id)
             if args.json:
-                print(json.dumps(report.detail_json(item), indent=2))
+                print(json.dumps(_with_checkin(report.detail_json(item), checkin), indent=2))
             else:
                 print(report.show_text(item))
+                if checkin is not None and not checkin.empty:
+                    print(f"check-in: {checkin.describe()}")
             return 0
         sessions = db.list_sessions(conn, limit=args.limit)
+        checkins = _checkins(conn)
         if args.json:
-            print(json.dumps([report.session_json(s) for s in sessions], indent=2))
+            rows = [_with_checkin(report.session_json(s), checkins.get(s.id)) for s in sessions]
+            print(json.dumps(rows, indent=2))
         else:
-            print(report.history_table(sessions))
+            print(_table_with_checkins(report.history_table(sessions), sessions, checkins))
         return 0
     finally:
         conn.close()
+
+
+def _checkins(conn: Any) -> dict[int, Any]:
+    from treadctl.checkins.store import all_checkins
+
+    return all_checkins(conn)
+
+
+def _with_checkin(row: dict[str, Any], checkin: Any) -> dict[str, Any]:
+    row["checkin"] = checkin.to_json() if checkin is not None else None
+    return row
+
+
+def _table_with_checkins(table: str, sessions: list[Any], checkins: dict[int, Any]) -> str:
+    """The history table, with each session's check-in (effort, pain, next morning) appended
+    to its row: the table has a header line, then one line per session in order."""
+    lines = table.splitlines()
+    if not checkins or len(lines) != len(sessions) + 1:
+        return table
+    width = max(len(line) for line in lines)
+    out = [lines[0].ljust(width) + "  CHECK-IN"]
+    for line, session in zip(lines[1:], sessions, strict=True):
+        checkin = checkins.get(session.id)
+        out.append(line.ljust(width) + "  " + (checkin.describe() if checkin else ""))
+    return "\n".join(line.rstrip() for line in out)

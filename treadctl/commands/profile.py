@@ -501,7 +501,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from treadctl.limits import DeviceLimits
-    from treadctl.plan import build_plan
+    from treadctl.plan import plan_profile
     from treadctl.profile.loading import load_profile, resolve_profile
 
     config = _config(args)
@@ -513,7 +513,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         limits = DeviceLimits()
         source = "simulator defaults" if args.simulate else "default ranges (no device given)"
-    plan = build_plan(path.stem, profile.expand(), config.safety, limits)
+    plan = plan_profile(profile, config.safety, limits)
     if args.json:
         print(json.dumps(plan_json(plan, config.body_mass_kg), indent=2))
         return 0

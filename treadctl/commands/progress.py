@@ -25,15 +25,19 @@ def add_parser(subparsers: argparse._SubParsersAction, common: argparse.Argument
 
 
 def _main(args: argparse.Namespace) -> int:
+    from treadctl.checkins.store import all_checkins
+    from treadctl.config import config_from_args
     from treadctl.errors import UsageError
     from treadctl.history import db
     from treadctl.history.program_plan import all_plans, plan_for
     from treadctl.history.progress import compute, find_active
     from treadctl.history.progress_report import progress_json, progress_text
 
+    limits = config_from_args(args).config.checkins
     conn = db.connect()
     try:
         sessions = db.list_sessions(conn)
+        checkins = all_checkins(conn)
     finally:
         conn.close()
     if args.program:
@@ -45,7 +49,15 @@ def _main(args: argparse.Namespace) -> int:
             names = ", ".join(p.name for p in plans) or "none found"
             raise UsageError(f"which program? Use --program NAME (programs: {names})")
         plan = found
-    progress = compute(plan, sessions, today=db.now_utc(), include_simulated=args.include_simulated)
+    progress = compute(
+        plan,
+        sessions,
+        today=db.now_utc(),
+        include_simulated=args.include_simulated,
+        checkins=checkins,
+        max_pain=limits.max_pain,
+        max_effort=limits.max_effort,
+    )
     if args.json:
         print(json.dumps(progress_json(progress), indent=2))
     else:

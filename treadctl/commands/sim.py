@@ -8,6 +8,12 @@ import sys
 
 DEFAULT_TRANSPORT = "tcp-server:127.0.0.1:9100"
 DEFAULT_ADDRESS = "F0:F0:F0:F0:F0:01"
+DEVICE_INFORMATION_FLAGS = (
+    ("--manufacturer", "manufacturer"),
+    ("--model", "model"),
+    ("--firmware", "firmware_revision"),
+    ("--serial", "serial_number"),
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -48,6 +54,50 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration", type=float, default=None, metavar="SECONDS", help="stop after this long"
     )
+    for flag, field in DEVICE_INFORMATION_FLAGS:
+        parser.add_argument(
+            flag,
+            dest=field,
+            metavar="TEXT",
+            help=f"Device Information {field.replace('_', ' ')} to serve (default: the "
+            "personality's)",
+        )
+    parser.add_argument(
+        "--show-commands",
+        action="store_true",
+        help="print every Control Point procedure the treadmill executes, with its result",
+    )
+    _add_strap_arguments(parser)
+
+
+def _add_strap_arguments(parser: argparse.ArgumentParser) -> None:
+    """A simulated heart-rate strap beside the treadmill (README "Heart rate")."""
+    parser.add_argument(
+        "--sim-hr", metavar="BPM[@S],...", help="also serve a heart-rate strap, e.g. 90,120@60"
+    )
+    parser.add_argument(
+        "--sim-hr-fault",
+        action="append",
+        default=[],
+        metavar="NAME@SECONDS[+DURATION]",
+        help="strap fault (repeatable): frozen, contact-lost, drop, battery-low",
+    )
+
+
+def _strap(args: argparse.Namespace) -> object | None:
+    from simulators.strap import SimulatedStrap, StrapSpecError, parse_schedule, parse_strap_fault
+    from treadctl.errors import UsageError
+
+    if not args.sim_hr and not args.sim_hr_fault:
+        return None
+    if not args.transport.startswith(("tcp-server", "ws-server", "pty")):
+        raise UsageError("--sim-hr needs the virtual link (a tcp-server:HOST:PORT transport)")
+    try:
+        schedule = parse_schedule(args.sim_hr) if args.sim_hr else None
+        faults = tuple(parse_strap_fault(spec) for spec in args.sim_hr_fault)
+    except StrapSpecError as error:
+        raise UsageError(str(error)) from None
+    return SimulatedStrap(schedule, faults)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,14 +118,28 @@ def run(args: argparse.Namespace) -> int:
     if args.list_faults:
         for kind, description in FAULT_HELP.items():
             print(f"{kind.value:18} {description}")
+        from simulators.strap import STRAP_FAULT_HELP
+
+        for strap_kind, description in STRAP_FAULT_HELP.items():
+            print(f"{strap_kind.value:18} (strap, --sim-hr-fault) {description}")
         return 0
     try:
         config = personality(args.personality)
         faults = [parse_fault(spec) for spec in args.fault]
+        overrides = {
+            field: getattr(args, field)
+            for _flag, field in DEVICE_INFORMATION_FLAGS
+            if getattr(args, field, None) is not None
+        }
+        if overrides:
+            from dataclasses import replace
+
+            config = replace(config, device_information=True, **overrides)
     except (UnknownPersonality, FaultSpecError) as error:
         raise UsageError(str(error)) from None
     if args.duration is not None and args.duration <= 0:
         raise UsageError("--duration must be more than 0 seconds")
+    strap = _strap(args)
     try:
         import bumble  # noqa: F401
     except ImportError:
@@ -84,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     import asyncio
 
-    from simulators.serve import serve
+    from simulators.serve import TransportUnavailable, serve
 
     try:
         asyncio.run(
@@ -95,8 +159,12 @@ def run(args: argparse.Namespace) -> int:
                 name=args.name,
                 address=args.address,
                 duration_s=args.duration,
+                show_commands=args.show_commands,
+                strap=strap,
             )
         )
+    except TransportUnavailable as error:
+        raise UsageError(str(error)) from None
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot open transport {args.transport!r}: {error}") from None
     return 0

@@ -164,7 +164,8 @@ def _banner(view: SessionView) -> dict[str, str] | None:
         words = reason_words(view.safety_reason) or "safety stop"
         todo = reason_todo(view.safety_reason)
         return {"level": "fault", "title": "BELT STOPPED", "body": sentence(f"{words}. {todo}")}
-    starting = view.countdown_shown(view.t_s) is not None and view.countdown_purpose != "turn"
+    shown = view.countdown_shown(view.t_s)
+    starting = shown not in (None, "GO") and view.countdown_purpose != "turn"
     if starting and view.state is not SessionState.FAULT:
         return {"level": "info", "title": "GET READY", "body": "The belt is about to move."}
     if view.phase is PhaseName.TURN:

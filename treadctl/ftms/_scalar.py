@@ -25,7 +25,7 @@ def _raw_range(size: int, signed: bool) -> tuple[int, int]:
 
 
 def to_raw(
-    name: str, value: float, divisor: int, size: int, signed: bool, reserved: int | None = None
+    name: str, value: object, divisor: int, size: int, signed: bool, reserved: int | None = None
 ) -> int:
     """Scale ``value`` to the field's integer, refusing what the field cannot carry.
 
@@ -33,10 +33,14 @@ def to_raw(
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EncodeError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise EncodeError(f"{name} must be finite, got {value!r}")
-    raw = round(value * divisor)
     low, high = raw_range(size, signed)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EncodeError(f"{name} must be finite, got {value!r}")
+        scaled = value * divisor  # a finite value this large overflows, as far outside as any
+        raw = round(scaled) if math.isfinite(scaled) else high + 1
+    else:
+        raw = value * divisor
     if reserved is not None and raw == reserved:
         high = reserved - 1 if reserved == high else high
         low = reserved + 1 if reserved == low else low

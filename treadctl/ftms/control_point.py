@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
 
 from treadctl.ftms._scalar import pack, to_raw
 from treadctl.ftms.errors import DecodeError, EncodeError
@@ -193,8 +192,11 @@ def request_name(request: ControlRequest) -> str:
     return OpCode(request.op_code).name.lower()
 
 
-def request_to_json(request: ControlRequest) -> dict[str, Any]:
-    out: dict[str, Any] = {"op_code": int(request.op_code), "request": request_name(request)}
+def request_to_json(request: ControlRequest) -> dict[str, int | float | str]:
+    out: dict[str, int | float | str] = {
+        "op_code": int(request.op_code),
+        "request": request_name(request),
+    }
     if isinstance(request, SetTargetSpeed):
         out["speed_kmh"] = request.speed_kmh
     elif isinstance(request, SetTargetInclination):
@@ -216,8 +218,8 @@ class ControlResponse:
     def ok(self) -> bool:
         return self.result is ResultCode.SUCCESS
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_json(self) -> dict[str, int | str]:
+        out: dict[str, int | str] = {
             "op_code": int(OpCode.RESPONSE),
             "request_op_code": self.request_op_code,
             "response_to": op_code_name(self.request_op_code),

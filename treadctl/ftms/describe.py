@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from treadctl.ftms.control_point import ControlResponse, decode_control_point, request_to_json
 from treadctl.ftms.errors import DecodeError
@@ -58,7 +57,7 @@ def parse_hex(text: str) -> bytes:
     return bytes.fromhex(digits)
 
 
-def _treadmill_data(frames: list[bytes]) -> dict[str, Any]:
+def _treadmill_data(frames: list[bytes]) -> Mapping[str, object]:
     if len(frames) == 1:
         return decode_treadmill_data(frames[0]).to_json()
     assembler = RecordAssembler()
@@ -77,14 +76,14 @@ def _treadmill_data(frames: list[bytes]) -> dict[str, Any]:
     raise DecodeError("the last notification has the More Data bit set: the record is incomplete")
 
 
-def _control_point(data: bytes) -> dict[str, Any]:
+def _control_point(data: bytes) -> Mapping[str, object]:
     decoded = decode_control_point(data)
     if isinstance(decoded, ControlResponse):
         return decoded.to_json()
     return request_to_json(decoded)
 
 
-_SINGLE: dict[str, Callable[[bytes], dict[str, Any]]] = {
+_SINGLE: dict[str, Callable[[bytes], Mapping[str, object]]] = {
     "machine-status": lambda b: decode_machine_status(b).to_json(),
     "control-point": _control_point,
     "feature": lambda b: decode_feature(b).to_json(),
@@ -94,7 +93,7 @@ _SINGLE: dict[str, Callable[[bytes], dict[str, Any]]] = {
 }
 
 
-def decode_to_json(kind: str, hex_args: Sequence[str]) -> dict[str, Any]:
+def decode_to_json(kind: str, hex_args: Sequence[str]) -> Mapping[str, object]:
     """Decode the hex arguments as ``kind`` (name or UUID).
 
     Several arguments to treadmill-data are the notifications of one record; anywhere else (or

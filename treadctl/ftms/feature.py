@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from treadctl.ftms.errors import DecodeError, EncodeError
 
@@ -70,7 +69,7 @@ class MachineFeatures:
     machine: frozenset[MachineFeature] = frozenset()
     targets: frozenset[TargetSetting] = frozenset()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, list[str]]:
         return {
             "machine_features": [str(m) for m in MachineFeature if m in self.machine],
             "target_settings": [str(t) for t in TargetSetting if t in self.targets],

@@ -5,8 +5,7 @@ Some devices report mph in these km/h fields; the codec reports what is on the w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
 
 from treadctl.ftms._scalar import pack, to_raw
 from treadctl.ftms.errors import DecodeError
@@ -20,12 +19,8 @@ class SpeedRange:
     maximum_kmh: float
     increment_kmh: float
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "minimum_kmh": self.minimum_kmh,
-            "maximum_kmh": self.maximum_kmh,
-            "increment_kmh": self.increment_kmh,
-        }
+    def to_json(self) -> dict[str, float]:
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +29,8 @@ class InclineRange:
     maximum_pct: float
     increment_pct: float
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "minimum_pct": self.minimum_pct,
-            "maximum_pct": self.maximum_pct,
-            "increment_pct": self.increment_pct,
-        }
+    def to_json(self) -> dict[str, float]:
+        return asdict(self)
 
 
 def _three(data: bytes | bytearray | memoryview, what: str, signed: bool) -> tuple[int, int, int]:

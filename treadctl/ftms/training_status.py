@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from treadctl.ftms.errors import DecodeError, EncodeError
 
@@ -47,8 +46,8 @@ class TrainingStatus:
         if not self.name:
             object.__setattr__(self, "name", status_name(self.code))
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.name, "status_code": self.code}
+    def to_json(self) -> dict[str, str | int | bool]:
+        out: dict[str, str | int | bool] = {"status": self.name, "status_code": self.code}
         if self.text is not None:
             out["text"] = self.text
         if self.extended_string:

@@ -5,20 +5,25 @@ it is 0, Instantaneous Speed is present and the notification ends a record; when
 absent and more notifications follow. Bit 13 is a vendor step count (uint24) that several walking
 pads append after the standard fields. Real devices send frames shorter than their flags require,
 so decoding keeps every field that fits whole and marks the record ``truncated``.
+
+The fields of :class:`TreadmillData` are the format's one description (their ``_wire`` rows).
+Everything else is compiled from them: a :class:`_Frame` per (flags, frame length) reads and
+writes a frame with one ``struct`` call, and a split plan per (flags, ATT MTU) lists the frames
+a record is sent as.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import lru_cache, reduce
 from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter, or_
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias, cast
 
-from treadctl.ftms._scalar import pack, raw_range, to_raw
+from treadctl.ftms._scalar import raw_range, to_raw
 from treadctl.ftms.errors import DecodeError, EncodeError
 
 MORE_DATA_BIT = 0x0001
@@ -27,45 +32,32 @@ _KNOWN_BITS = 0x3FFF
 FLAGS_SIZE = 2
 MIN_ATT_MTU = 23  # the LE minimum; one notification then carries ATT_MTU - 3 octets
 
+FieldValue: TypeAlias = float | None  # what a Treadmill Data field holds (int fields are ints)
+TreadmillJson: TypeAlias = dict[str, float | None]  # to_json(): numbers, booleans and nulls
 
-class _Field(NamedTuple):
+
+class WireField(NamedTuple):
+    """One row of the wire format, with the raw range its real values use (derived)."""
+
     name: str
     bit: int  # flag bit that carries the field (bit 0 is inverted: present when clear)
-    size: int
+    size: int  # octets; a 24-bit field is packed as its low uint16 and its high octet
     signed: bool
     divisor: int  # raw / divisor = value; 1 means an integer field
     not_available: int | None  # the spec's "data not available" raw value, if it defines one
+    low: int  # the smallest and largest raw value a real value may have ("not available" and
+    high: int  # beyond excluded)
+
+
+def _wire(bit: int, size: int, signed: bool, divisor: int, not_available: int | None = None) -> Any:
+    """A TreadmillData field's default (None: absent) carrying its wire format as metadata.
+
+    Typed ``Any``, as ``dataclasses.field`` is, so each annotation stays the field's own type.
+    """
+    return field(default=None, metadata={"wire": (bit, size, signed, divisor, not_available)})
 
 
 _U, _S = False, True
-# Wire order. Sizes, signedness and resolutions per the SIG GATT XML (see reference.md §3.1, §3.6).
-FIELDS: tuple[_Field, ...] = (
-    _Field("speed_kmh", 0, 2, _U, 100, None),
-    _Field("average_speed_kmh", 1, 2, _U, 100, None),
-    _Field("total_distance_m", 2, 3, _U, 1, None),
-    _Field("inclination_pct", 3, 2, _S, 10, 0x7FFF),
-    _Field("ramp_angle_deg", 3, 2, _S, 10, 0x7FFF),
-    _Field("elevation_gain_m", 4, 2, _U, 10, None),
-    _Field("elevation_loss_m", 4, 2, _U, 10, None),
-    _Field("instantaneous_pace_km_per_min", 5, 1, _U, 10, None),
-    _Field("average_pace_km_per_min", 6, 1, _U, 10, None),
-    _Field("total_energy_kcal", 7, 2, _U, 1, 0xFFFF),
-    _Field("energy_per_hour_kcal", 7, 2, _U, 1, 0xFFFF),
-    _Field("energy_per_minute_kcal", 7, 1, _U, 1, 0xFF),
-    _Field("heart_rate_bpm", 8, 1, _U, 1, None),
-    _Field("metabolic_equivalent", 9, 1, _U, 10, None),
-    _Field("elapsed_time_s", 10, 2, _U, 1, None),
-    _Field("remaining_time_s", 11, 2, _U, 1, None),
-    _Field("force_on_belt_n", 12, 2, _S, 1, 0x7FFF),
-    _Field("power_output_w", 12, 2, _S, 1, 0x7FFF),
-    _Field("step_count", 13, 3, _U, 1, None),
-)
-FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
-_BY_NAME = {f.name: f for f in FIELDS}
-_NA_CAPABLE = frozenset(f.name for f in FIELDS if f.not_available is not None)
-# Every field but speed sets its flag bit when present (speed's bit 0 is "more data", inverted).
-_PRESENCE_VALUES = attrgetter(*(f.name for f in FIELDS[1:]))
-_PRESENCE_MASKS: tuple[int, ...] = tuple(1 << f.bit for f in FIELDS[1:])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,25 +71,27 @@ class TreadmillData:
 
     flags: int = 0
     more_data: bool = False
-    speed_kmh: float | None = None
-    average_speed_kmh: float | None = None
-    total_distance_m: int | None = None
-    inclination_pct: float | None = None
-    ramp_angle_deg: float | None = None
-    elevation_gain_m: float | None = None
-    elevation_loss_m: float | None = None
-    instantaneous_pace_km_per_min: float | None = None
-    average_pace_km_per_min: float | None = None
-    total_energy_kcal: int | None = None
-    energy_per_hour_kcal: int | None = None
-    energy_per_minute_kcal: int | None = None
-    heart_rate_bpm: int | None = None
-    metabolic_equivalent: float | None = None
-    elapsed_time_s: int | None = None
-    remaining_time_s: int | None = None
-    force_on_belt_n: int | None = None
-    power_output_w: int | None = None
-    step_count: int | None = None
+    # The wire format, in wire order: flag bit, octets, signed, divisor, "data not available" raw
+    # value. Sizes, signedness and resolutions per the SIG GATT XML (reference.md §3.1, §3.6).
+    speed_kmh: float | None = _wire(0, 2, _U, 100)
+    average_speed_kmh: float | None = _wire(1, 2, _U, 100)
+    total_distance_m: int | None = _wire(2, 3, _U, 1)
+    inclination_pct: float | None = _wire(3, 2, _S, 10, 0x7FFF)
+    ramp_angle_deg: float | None = _wire(3, 2, _S, 10, 0x7FFF)
+    elevation_gain_m: float | None = _wire(4, 2, _U, 10)
+    elevation_loss_m: float | None = _wire(4, 2, _U, 10)
+    instantaneous_pace_km_per_min: float | None = _wire(5, 1, _U, 10)
+    average_pace_km_per_min: float | None = _wire(6, 1, _U, 10)
+    total_energy_kcal: int | None = _wire(7, 2, _U, 1, 0xFFFF)
+    energy_per_hour_kcal: int | None = _wire(7, 2, _U, 1, 0xFFFF)
+    energy_per_minute_kcal: int | None = _wire(7, 1, _U, 1, 0xFF)
+    heart_rate_bpm: int | None = _wire(8, 1, _U, 1)
+    metabolic_equivalent: float | None = _wire(9, 1, _U, 10)
+    elapsed_time_s: int | None = _wire(10, 2, _U, 1)
+    remaining_time_s: int | None = _wire(11, 2, _U, 1)
+    force_on_belt_n: int | None = _wire(12, 2, _S, 1, 0x7FFF)
+    power_output_w: int | None = _wire(12, 2, _S, 1, 0x7FFF)
+    step_count: int | None = _wire(13, 3, _U, 1)  # vendor extension (walking pads)
     not_available: frozenset[str] = field(default_factory=frozenset)
     truncated: bool = False
 
@@ -117,11 +111,10 @@ class TreadmillData:
         """True when the record holds the field, with a value or as "data not available"."""
         return getattr(self, name) is not None or name in self.not_available
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> TreadmillJson:
         """The vectors.json form: absent field -> no key, N/A -> None, ``truncated`` only if so."""
-        out: dict[str, Any] = {"flags": self.flags, "more_data": self.more_data}
-        for name in FIELD_NAMES:
-            value = getattr(self, name)
+        out: TreadmillJson = {"flags": self.flags, "more_data": self.more_data}
+        for name, value in zip(FIELD_NAMES, _FIELD_VALUES(self), strict=True):
             if value is not None or name in self.not_available:
                 out[name] = value
         if self.truncated:
@@ -129,135 +122,152 @@ class TreadmillData:
         return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TreadmillData:
+    def from_json(cls, data: Mapping[str, FieldValue]) -> TreadmillData:
         """Inverse of :meth:`to_json` (a null value means "data not available")."""
         unknown = set(data) - {*FIELD_NAMES, "flags", "more_data", "truncated"}
         if unknown:
             raise ValueError(f"unknown treadmill data keys: {', '.join(sorted(unknown))}")
         values = {k: v for k, v in data.items() if k in _BY_NAME and v is not None}
-        na = frozenset(k for k, v in data.items() if k in _BY_NAME and v is None)
-        return cls(
-            flags=int(data.get("flags", 0)),
-            more_data=bool(data.get("more_data", False)),
-            truncated=bool(data.get("truncated", False)),
-            not_available=na,
-            **values,
+        return _construct(
+            values,
+            flags=int(data.get("flags") or 0),
+            more_data=bool(data.get("more_data")),
+            truncated=bool(data.get("truncated")),
+            not_available=frozenset(k for k, v in data.items() if k in _BY_NAME and v is None),
         )
 
 
-_layouts: dict[int, tuple[_Field, ...]] = {}
+def _table() -> tuple[WireField, ...]:
+    """The ``_wire`` rows of TreadmillData's fields, in declaration (= wire) order."""
+    rows = []
+    for spec in dataclasses.fields(TreadmillData):
+        if "wire" in spec.metadata:
+            bit, size, signed, divisor, not_available = spec.metadata["wire"]
+            low, high = raw_range(size, signed)
+            if not_available == low:
+                low += 1
+            if not_available == high:
+                high -= 1
+            rows.append(WireField(spec.name, bit, size, signed, divisor, not_available, low, high))
+    return tuple(rows)
 
 
-def _layout(flags: int) -> tuple[_Field, ...]:
-    """The fields a frame with these flags carries, in wire order (cached per flags value)."""
-    key = flags & _KNOWN_BITS
-    layout = _layouts.get(key)
-    if layout is None:
-        layout = tuple(
-            f for f in FIELDS if (not key & MORE_DATA_BIT if f.bit == 0 else key & (1 << f.bit))
-        )
-        _layouts[key] = layout
-    return layout
+FIELDS: tuple[WireField, ...] = _table()
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+_BY_NAME = {f.name: f for f in FIELDS}
+_NA_CAPABLE = frozenset(f.name for f in FIELDS if f.not_available is not None)
+_FIELD_VALUES: Callable[[TreadmillData], tuple[FieldValue, ...]] = attrgetter(*FIELD_NAMES)
+# Every field but speed sets its flag bit when present (speed's bit 0 is "more data", inverted).
+_PRESENCE_VALUES = attrgetter(*(f.name for f in FIELDS if f.bit))
+_PRESENCE_MASKS: tuple[int, ...] = tuple(1 << f.bit for f in FIELDS if f.bit)
 
 
-_DecodeStep = tuple[str, int, int, bool, int, int | None]
-# One field of a whole frame unpacked by struct: name, divisor, "not available" raw value, and
-# for a width struct has no code for (uint24) the signedness to read its octets with.
-_WholeStep = tuple[str, int, int | None, bool | None]
+def _construct(values: Mapping[str, FieldValue], **options: object) -> TreadmillData:
+    """``TreadmillData(**values, **options)``: field names are only known at run time here."""
+    return TreadmillData(**cast("dict[str, Any]", values), **cast("dict[str, Any]", options))
 
 
-class _DecodePlan(NamedTuple):
-    """How to read a frame with given flags, worked out once per flags value."""
-
-    steps: tuple[_DecodeStep, ...]  # per field, with octet offsets: for short (truncated) frames
-    length: int  # octets a whole frame has
-    whole: struct.Struct  # all fields of a whole frame at once
-    whole_steps: tuple[_WholeStep, ...]
-
-
-_STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h"}
-_STRUCT_CODES |= {(4, False): "I", (4, True): "i"}
-_decode_plans: dict[int, _DecodePlan] = {}
-
-
-def _decode_plan(flags: int) -> _DecodePlan:
-    """``_layout(flags)`` with each field's octet offsets worked out (cached per flags value)."""
-    key = flags & _KNOWN_BITS
-    plan = _decode_plans.get(key)
-    if plan is None:
-        steps = []
-        whole_steps = []
-        codes = "<"
-        offset = FLAGS_SIZE
-        for f in _layout(key):
-            steps.append((f.name, offset, offset + f.size, f.signed, f.divisor, f.not_available))
-            code = _STRUCT_CODES.get((f.size, f.signed))
-            codes += code or f"{f.size}s"
-            whole_steps.append((f.name, f.divisor, f.not_available, None if code else f.signed))
-            offset += f.size
-        plan = _DecodePlan(tuple(steps), offset, struct.Struct(codes), tuple(whole_steps))
-        _decode_plans[key] = plan
-    return plan
+@lru_cache(maxsize=1024)
+def _layout(flags: int) -> tuple[WireField, ...]:
+    """The fields a frame with these flags carries, in wire order."""
+    return tuple(
+        f for f in FIELDS if (not flags & MORE_DATA_BIT if f.bit == 0 else flags & (1 << f.bit))
+    )
 
 
 def expected_length(flags: int) -> int:
     """Octets a frame with these flags must have (standard fields and the bit-13 step count)."""
-    return FLAGS_SIZE + sum(f.size for f in _layout(flags))
+    return FLAGS_SIZE + sum(f.size for f in _layout(flags & _KNOWN_BITS))
+
+
+# struct has no 24-bit code: such a field is its low uint16 and its high (signed) octet.
+_CODES = {(1, _U): "B", (1, _S): "b", (2, _U): "H", (2, _S): "h", (3, _U): "HB", (3, _S): "Hb"}
+
+
+class _Frame(NamedTuple):
+    """A frame of given flags and length, compiled from the field table."""
+
+    fields: tuple[WireField, ...]  # the flagged fields that fit whole, in wire order
+    codec: struct.Struct  # the flags, then those fields
+    truncated: bool  # flagged fields did not fit
+
+
+@lru_cache(maxsize=1024)
+def _frame(flags: int, length: int) -> _Frame:
+    """The plan for frames of ``length`` octets with these flags (cached per pair)."""
+    layout = _layout(flags & _KNOWN_BITS)
+    fits, end = 0, FLAGS_SIZE
+    while fits < len(layout) and end + layout[fits].size <= length:
+        end += layout[fits].size
+        fits += 1
+    codes = "".join(_CODES[f.size, f.signed] for f in layout[:fits])
+    return _Frame(layout[:fits], struct.Struct("<H" + codes), fits < len(layout))
 
 
 def _decode_fields(
     data: bytes | bytearray | memoryview,
-) -> tuple[int, dict[str, Any], list[str], bool]:
+) -> tuple[int, dict[str, float], list[str], bool]:
     """The flags, values, "not available" names and truncation of one notification."""
-    data = bytes(data)
     if len(data) < FLAGS_SIZE:
         raise DecodeError(
             f"treadmill data needs at least {FLAGS_SIZE} octets (the flags), got {len(data)}"
         )
-    flags = data[0] | data[1] << 8
-    values: dict[str, Any] = {}
+    data = bytes(data)
+    frame = _frame(data[0] | data[1] << 8, len(data))
+    items = iter(frame.codec.unpack_from(data))
+    flags: int = next(items)
+    values: dict[str, float] = {}
     missing: list[str] = []
-    truncated = False
-    length = len(data)
-    plan = _decode_plan(flags)
-    if length >= plan.length:
-        # The usual case, a whole frame: one struct call instead of a slice per field.
-        for (name, divisor, not_available, wide_signed), raw in zip(
-            plan.whole_steps, plan.whole.unpack_from(data, FLAGS_SIZE), strict=True
-        ):
-            if wide_signed is not None:
-                raw = int.from_bytes(raw, "little", signed=wide_signed)
-            if raw == not_available:
-                missing.append(name)
-            else:
-                values[name] = raw if divisor == 1 else raw / divisor
-        return flags, values, missing, truncated
-    for name, start, end, signed, divisor, not_available in plan.steps:
-        if end > length:
-            truncated = True
-            break
-        raw = int.from_bytes(data[start:end], "little", signed=signed)
+    for name, _, size, _, divisor, not_available, _, _ in frame.fields:
+        raw: int = next(items)
+        if size == 3:
+            raw += next(items) << 16
         if raw == not_available:
             missing.append(name)
         else:
             values[name] = raw if divisor == 1 else raw / divisor
-    return flags, values, missing, truncated
+    return flags, values, missing, frame.truncated
 
 
 def decode_treadmill_data(data: bytes | bytearray | memoryview) -> TreadmillData:
     """Decode one notification. Extra trailing octets are ignored; missing ones mark truncation."""
     flags, values, missing, truncated = _decode_fields(data)
-    return TreadmillData(
-        flags=flags,
-        more_data=bool(flags & MORE_DATA_BIT),
-        not_available=frozenset(missing),
-        truncated=truncated,
-        **values,
-    )
+    return _record(flags, values, frozenset(missing), truncated)
 
 
-def _check(record: TreadmillData) -> tuple[_Field, ...]:
-    """Refuse records the wire cannot express; return the fields to write, in order."""
+def _raws(fields: Iterable[WireField], values: Iterable[FieldValue]) -> list[int]:
+    """The struct items of these fields' values; None is the field's "data not available" code.
+
+    Plain numbers in range are scaled here; anything else goes through ``to_raw``, which converts
+    it the same way or raises the EncodeError that names the field and its range.
+    """
+    raws: list[int] = []
+    for (name, _, size, signed, divisor, not_available, low, high), value in zip(
+        fields, values, strict=True
+    ):
+        raw: int | None = None
+        if type(value) is float and (scaled := value * divisor) - scaled == 0.0:  # finite
+            raw = round(scaled)
+        elif type(value) is int:
+            raw = value * divisor
+        if raw is None or not low <= raw <= high:
+            if value is None and not_available is not None:
+                raw = not_available
+            else:
+                raw = to_raw(name, value, divisor, size, signed, not_available)
+        if size == 3:
+            raws += (raw & 0xFFFF, raw >> 16)
+        else:
+            raws.append(raw)
+    return raws
+
+
+def _check(record: TreadmillData, values: Sequence[FieldValue] = (None,)) -> tuple[WireField, ...]:
+    """Refuse records the wire cannot express; return the fields to write, in order.
+
+    ``values``, when given, are the record's values of every flagged field, in any order: when
+    none is None and none is "not available", every flagged field is carried (the usual case).
+    """
     if not 0 <= record.flags <= 0xFFFF:
         raise EncodeError(f"flags {record.flags:#x} do not fit in 16 bits")
     for name in record.not_available:
@@ -267,9 +277,14 @@ def _check(record: TreadmillData) -> tuple[_Field, ...]:
             raise EncodeError(f"{name} is both set and marked not available")
     if record.more_data and record.speed_kmh is not None:
         raise EncodeError("speed_kmh is only carried when more_data is False (bit 0 clear)")
-    layout = _layout(record.flags)
+    layout = _layout(record.flags & _KNOWN_BITS)
     not_available = record.not_available
-    carried = [f for f in layout if getattr(record, f.name) is not None or f.name in not_available]
+    if not_available or None in values:
+        carried = [
+            f for f in layout if getattr(record, f.name) is not None or f.name in not_available
+        ]
+    else:
+        carried = list(layout)
     if carried != list(layout[: len(carried)]):
         gap = next(f.name for f in layout if not record.carries(f.name))
         raise EncodeError(f"{gap} is flagged but missing before later fields")
@@ -283,198 +298,70 @@ def _check(record: TreadmillData) -> tuple[_Field, ...]:
     return tuple(carried)
 
 
-def _field_bytes(record: TreadmillData, f: _Field) -> bytes:
-    value = getattr(record, f.name)
-    if value is None:
-        if f.not_available is None:  # unreachable after _check; kept explicit
-            raise EncodeError(f"{f.name} is missing")
-        return pack(f.not_available, f.size, f.signed)
-    raw = to_raw(f.name, value, f.divisor, f.size, f.signed, f.not_available)
-    return pack(raw, f.size, f.signed)
-
-
 def encode_treadmill_data(record: TreadmillData) -> bytes:
     """Encode one notification carrying the whole record (flags as the record holds them)."""
     carried = _check(record)
-    return pack(record.flags, 2, False) + b"".join(_field_bytes(record, f) for f in carried)
+    frame = _frame(record.flags, FLAGS_SIZE + sum(f.size for f in carried))
+    values = [getattr(record, f.name) for f in carried]
+    return frame.codec.pack(record.flags, *_raws(carried, values))
 
 
-# One field of a split plan: divisor, the raw range its values must round into (the "data not
-# available" code excluded), and whether it is a uint24 (packed by struct as uint16 + uint8).
-_SplitStep = tuple[int, int, int, bool]
+class _Split(NamedTuple):
+    """The notifications of a record with given flags and ATT MTU."""
+
+    fields: tuple[WireField, ...]  # the fields of all of them, in sending order
+    frames: tuple[tuple[int, struct.Struct, int, int], ...]  # flags, codec, its _raws[start:stop]
+    values: Callable[[TreadmillData], tuple[FieldValue, ...]]  # a record's values of ``fields``
+
+    def pack(self, values: Sequence[FieldValue]) -> list[bytes]:
+        """The notifications for ``values`` (of ``fields``); EncodeError as ``_raws`` says."""
+        raws = _raws(self.fields, values)
+        return [codec.pack(header, *raws[start:stop]) for header, codec, start, stop in self.frames]
 
 
-class _SplitPlan(NamedTuple):
-    """The notifications of a record with given flags and ATT MTU, worked out once."""
+@lru_cache(maxsize=256)
+def _split_plan(flags: int, att_mtu: int) -> _Split:
+    """Group the flagged fields into notifications of at most ``att_mtu - 3`` octets.
 
-    values: Callable[[TreadmillData], tuple[Any, ...]]  # the fields, in sending order
-    names: tuple[str, ...]  # the same fields' names
-    steps: tuple[_SplitStep, ...]
-    frames: tuple[tuple[struct.Struct, int, int, int], ...]  # struct, flags, raws[start:stop]
-
-
-_split_plans: dict[tuple[int, int], _SplitPlan | None] = {}
-
-
-def _split_plan(flags: int, att_mtu: int) -> _SplitPlan | None:
-    """The same grouping as :func:`split_treadmill_data`, on field sizes instead of bytes.
-
-    None when a field has no struct form (a signed uint24): those records take the general path.
+    Fields keep their order, fields sharing a flag bit travel together, and speed rides in the
+    last notification; every notification is then a whole frame for its own flags.
     """
-    layout = _layout(flags)
     room = att_mtu - 3 - FLAGS_SIZE
-    groups: list[tuple[int, int, list[_Field]]] = []
-    for f in layout:
-        if f.bit == 0:
-            continue
-        if groups and groups[-1][0] == f.bit:
-            groups[-1][2].append(f)
-            groups[-1] = (f.bit, groups[-1][1] + f.size, groups[-1][2])
+    groups: dict[int, int] = {}  # octets per flag bit, in wire order (speed apart)
+    speed = 0
+    for f in _layout(flags & _KNOWN_BITS):
+        if f.bit:
+            groups[f.bit] = groups.get(f.bit, 0) + f.size
         else:
-            groups.append((f.bit, f.size, [f]))
-    speed = [f for f in layout if f.bit == 0]
-    packets: list[tuple[int, list[_Field]]] = []
-    body: list[_Field] = []
-    bits, size = 0, 0
-    for bit, chunk_size, chunk in groups:
-        if size + chunk_size > room:
-            packets.append((bits, body))
-            bits, body, size = 0, [], 0
+            speed = f.size
+    headers: list[int] = []
+    bits = size = 0
+    for bit, octets in groups.items():
+        if size + octets > room:
+            headers.append(bits | MORE_DATA_BIT)
+            bits = size = 0
         bits |= 1 << bit
-        body = body + chunk
-        size += chunk_size
-    if size + sum(f.size for f in speed) > room:
-        packets.append((bits, body))
-        bits, body = 0, []
-    last_flags = bits | (flags & ~_KNOWN_BITS & 0xFFFF) | (flags & MORE_DATA_BIT)
-    framed = [(b | MORE_DATA_BIT, fields) for b, fields in packets]
-    framed.append((last_flags, speed + body))
-    order: list[_Field] = []
-    steps: list[_SplitStep] = []
+        size += octets
+    if size + speed > room:
+        headers.append(bits | MORE_DATA_BIT)
+        bits = 0
+    headers.append(bits | (flags & ~_KNOWN_BITS & 0xFFFF) | (flags & MORE_DATA_BIT))
+    fields: list[WireField] = []
     frames = []
     start = 0
-    for header, fields in framed:
-        codes = "<H"
-        for f in fields:
-            wide = f.size == 3 and not f.signed
-            code = "HB" if wide else _STRUCT_CODES.get((f.size, f.signed))
-            if code is None:
-                return None
-            codes += code
-            low, high = raw_range(f.size, f.signed)
-            if f.not_available == low:
-                low += 1
-            if f.not_available == high:
-                high -= 1
-            order.append(f)
-            steps.append((f.divisor, low, high, wide))
-        stop = start + len(codes) - 2  # the items after the flags
-        frames.append((struct.Struct(codes), header, start, stop))
+    for header in headers:
+        frame = _frame(header, expected_length(header))
+        stop = start + len(frame.fields) + sum(f.size == 3 for f in frame.fields)  # struct items
+        fields += frame.fields
+        frames.append((header, frame.codec, start, stop))
         start = stop
-    names = [f.name for f in order]
-    values: Callable[[TreadmillData], tuple[Any, ...]]
+    return _Split(tuple(fields), tuple(frames), _getter([f.name for f in fields]))
+
+
+def _getter(names: Sequence[str]) -> Callable[[TreadmillData], tuple[FieldValue, ...]]:
     if len(names) > 1:
-        values = attrgetter(*names)
-    else:
-        values = lambda record: tuple(getattr(record, name) for name in names)  # noqa: E731
-    return _SplitPlan(values, tuple(names), tuple(steps), tuple(frames))
-
-
-def _split_plain(record: TreadmillData, att_mtu: int) -> list[bytes] | None:
-    """:func:`split_treadmill_data` for a plain record (every flagged field a finite int or float
-    in range, none "not available"), from a cached plan: the simulator sends one a second.
-
-    None means "not plain": the general path then encodes it, or raises the error it raises.
-    """
-    if record.not_available or (record.speed_kmh is None) is not record.more_data:
-        return None
-    key = (record.flags, att_mtu)
-    plan = _split_plans.get(key)
-    if plan is None:
-        if key in _split_plans or not 0 <= record.flags <= 0xFFFF:
-            return None
-        plan = _split_plans[key] = _split_plan(record.flags, att_mtu)
-        if plan is None:
-            return None
-    return _pack_plain(plan, plan.values(record))
-
-
-def _pack_plain(plan: _SplitPlan, values: Sequence[Any]) -> list[bytes] | None:
-    """The frames of ``plan`` for ``values`` (its fields, in sending order); None unless every
-    value is a finite int or float that fits its field (the general path then decides)."""
-    raws: list[int] = []
-    append = raws.append
-    for value, (divisor, low, high, wide) in zip(values, plan.steps, strict=True):
-        kind = value.__class__
-        if kind is float:
-            if value - value != 0.0:  # inf or nan
-                return None
-            raw = round(value * divisor)
-        elif kind is int:
-            raw = value * divisor
-        else:  # None, bool, a subclass: the general path decides
-            return None
-        if not low <= raw <= high:
-            return None
-        if wide:
-            append(raw & 0xFFFF)
-            append(raw >> 16)
-        else:
-            append(raw)
-    return [frame.pack(header, *raws[start:stop]) for frame, header, start, stop in plan.frames]
-
-
-# Per (field names, ATT MTU): the split plan and where each of its fields is among the names.
-_ValuesPlan = tuple[_SplitPlan, Callable[[Sequence[Any]], Sequence[Any]]]
-_values_plans: dict[tuple[tuple[str, ...], int], _ValuesPlan | None] = {}
-
-
-def _values_plan(names: tuple[str, ...], att_mtu: int) -> _ValuesPlan | None:
-    """The plan :func:`_split_plain` uses for a record carrying exactly ``names`` (None when such
-    a record is not plain whatever its values: the general path then encodes or refuses it)."""
-    if att_mtu < MIN_ATT_MTU or len(set(names)) != len(names) or "speed_kmh" not in names:
-        return None
-    if not set(names) <= set(FIELD_NAMES):
-        return None
-    sample: dict[str, Any] = dict.fromkeys(names, 0)
-    flags = TreadmillData(**sample).flags  # the flags such a record gets
-    key = (flags, att_mtu)
-    plan = _split_plans.get(key)
-    if plan is None:
-        if key in _split_plans:
-            return None
-        plan = _split_plans[key] = _split_plan(flags, att_mtu)
-        if plan is None:
-            return None
-    if not set(plan.names) <= set(names):  # a flagged field is missing: the general path refuses
-        return None
-    order = [names.index(name) for name in plan.names]  # the plan's fields among the values
-    if len(order) == 1:  # itemgetter of one index returns the item, not a tuple
-        return plan, lambda values: [values[order[0]]]
-    return plan, itemgetter(*order)
-
-
-def split_treadmill_values(
-    names: tuple[str, ...], values: Sequence[Any], att_mtu: int = MIN_ATT_MTU
-) -> list[bytes]:
-    """``split_treadmill_data(TreadmillData(**dict(zip(names, values))), att_mtu)``, the same
-    frames or the same error, for a sender that builds a record a second from a fixed set of
-    fields (the simulator): no record is constructed when the values fit, only packed.
-
-    ``names`` are field names (no ``flags``, ``more_data``, ...), one per value; keep the tuple
-    itself fixed, it keys a cache.
-    """
-    key = (names, att_mtu)
-    entry = _values_plans.get(key)
-    if entry is None and key not in _values_plans:
-        entry = _values_plans[key] = _values_plan(names, att_mtu)
-    if entry is not None and len(values) == len(names):
-        plan, reorder = entry
-        frames = _pack_plain(plan, reorder(values))
-        if frames is not None:
-            return frames
-    record = TreadmillData(**dict(zip(names, values, strict=True)))
-    return split_treadmill_data(record, att_mtu)
+        return attrgetter(*names)
+    return lambda record: tuple(getattr(record, name) for name in names)  # not a bare value
 
 
 def split_treadmill_data(record: TreadmillData, att_mtu: int = MIN_ATT_MTU) -> list[bytes]:
@@ -487,36 +374,50 @@ def split_treadmill_data(record: TreadmillData, att_mtu: int = MIN_ATT_MTU) -> l
         raise EncodeError(f"ATT MTU {att_mtu} is below the Bluetooth LE minimum of {MIN_ATT_MTU}")
     if record.truncated:
         raise EncodeError("a truncated record cannot be split into notifications")
-    plain = _split_plain(record, att_mtu)
-    if plain is not None:
-        return plain
-    carried = _check(record)
-    room = att_mtu - 3 - FLAGS_SIZE
-    groups: list[tuple[int, bytes]] = []
-    for f in carried:
-        if f.bit == 0:
-            continue
-        body = _field_bytes(record, f)
-        if groups and groups[-1][0] == f.bit:
-            groups[-1] = (f.bit, groups[-1][1] + body)
-        else:
-            groups.append((f.bit, body))
-    speed = b"" if record.speed_kmh is None else _field_bytes(record, FIELDS[0])
-    packets: list[tuple[int, bytes]] = []
-    bits, body = 0, b""
-    for bit, chunk in groups:
-        if len(body) + len(chunk) > room:
-            packets.append((bits, body))
-            bits, body = 0, b""
-        bits |= 1 << bit
-        body += chunk
-    if len(body) + len(speed) > room:
-        packets.append((bits, body))
-        bits, body = 0, b""
-    last_flags = bits | (record.flags & ~_KNOWN_BITS & 0xFFFF) | (record.flags & MORE_DATA_BIT)
-    frames = [pack(b | MORE_DATA_BIT, 2, False) + chunk for b, chunk in packets]
-    frames.append(pack(last_flags, 2, False) + speed + body)
-    return frames
+    plan = _split_plan(record.flags, att_mtu)
+    values = plan.values(record)
+    _check(record, values)
+    return plan.pack(values)
+
+
+# Per (field names, ATT MTU): the split plan of a record carrying exactly those fields, and where
+# each of the plan's fields is among the names. None when such a record is never "plain".
+_ValuesPlan: TypeAlias = tuple[_Split, Callable[[Sequence[FieldValue]], Sequence[FieldValue]]]
+
+
+@lru_cache(maxsize=256)
+def _values_plan(names: tuple[str, ...], att_mtu: int) -> _ValuesPlan | None:
+    if att_mtu < MIN_ATT_MTU or len(set(names)) != len(names) or "speed_kmh" not in names:
+        return None
+    if not set(names) <= _BY_NAME.keys():
+        return None
+    plan = _split_plan(_construct(dict.fromkeys(names, 0)).flags, att_mtu)
+    if {f.name for f in plan.fields} != set(names):  # a flagged field is missing: it refuses
+        return None
+    order = [names.index(f.name) for f in plan.fields]
+    if len(order) == 1:  # itemgetter of one index returns the item, not a tuple
+        return plan, lambda values: (values[order[0]],)
+    return plan, itemgetter(*order)
+
+
+def split_treadmill_values(
+    names: tuple[str, ...], values: Sequence[FieldValue], att_mtu: int = MIN_ATT_MTU
+) -> list[bytes]:
+    """``split_treadmill_data(TreadmillData(**dict(zip(names, values))), att_mtu)``, the same
+    frames or the same error, for a sender that builds a record a second from a fixed set of
+    fields (the simulator): no record is constructed when the values fit, only packed.
+
+    ``names`` are field names (no ``flags``, ``more_data``, ...), one per value; keep the tuple
+    itself fixed, it keys a cache.
+    """
+    entry = _values_plan(names, att_mtu)
+    if entry is not None and len(values) == len(names) and None not in values:
+        plan, reorder = entry
+        try:
+            return plan.pack(reorder(values))
+        except EncodeError:
+            pass  # the general path raises its own error, after its own checks
+    return split_treadmill_data(_construct(dict(zip(names, values, strict=True))), att_mtu)
 
 
 _FIELD_SETTERS = tuple((name, TreadmillData.__dict__[name].__set__) for name in FIELD_NAMES)
@@ -526,20 +427,20 @@ _SET_NOT_AVAILABLE = TreadmillData.__dict__["not_available"].__set__
 _SET_TRUNCATED = TreadmillData.__dict__["truncated"].__set__
 
 
-def _completed_record(
-    flags: int, values: dict[str, Any], not_available: frozenset[str], truncated: bool
+def _record(
+    flags: int, values: Mapping[str, float], not_available: frozenset[str], truncated: bool
 ) -> TreadmillData:
-    """``TreadmillData(flags=flags, more_data=False, not_available=not_available,
+    """``TreadmillData(flags=flags, more_data=bool(flags & 1), not_available=not_available,
     truncated=truncated, **values)``, without parsing two dozen keyword arguments: a client
     builds one a second. ``values`` holds field names only (as decoding makes them).
 
-    Only for what :class:`RecordAssembler` decoded: ``__post_init__`` is skipped because it
-    cannot change those flags. Every value and "not available" name came from a frame whose
-    flags carry its bit, and those flags are or-ed into ``flags``; bit 0 is clear, as in the
-    frame that completed the record. (The codec's fuzz tests compare with the constructor.)"""
+    Only for decoded records: ``__post_init__`` is skipped because it cannot change their flags.
+    Every value and "not available" name came from a frame whose flags carry its bit, and those
+    flags are in ``flags``, whose bit 0 says whether more data follows. (The codec's tests compare
+    with the constructor.)"""
     record: TreadmillData = object.__new__(TreadmillData)
     _SET_FLAGS(record, flags)
-    _SET_MORE_DATA(record, False)
+    _SET_MORE_DATA(record, bool(flags & MORE_DATA_BIT))
     get = values.get
     for name, setter in _FIELD_SETTERS:
         setter(record, get(name))
@@ -559,7 +460,7 @@ class RecordAssembler:
     def __init__(self) -> None:
         self._pending = False
         self._flags = 0
-        self._values: dict[str, Any] = {}
+        self._values: dict[str, float] = {}
         self._missing: set[str] = set()
         self._truncated = False
 
@@ -588,7 +489,7 @@ class RecordAssembler:
             raise
         more_data = bool(flags & MORE_DATA_BIT)
         if not self._pending and not more_data:
-            return _completed_record(flags, values, frozenset(missing), truncated)
+            return _record(flags, values, frozenset(missing), truncated)
         # A name is either a value or "not available" in one notification, never both.
         if self._missing:
             for name in values:
@@ -602,14 +503,14 @@ class RecordAssembler:
             self._flags |= flags & ~MORE_DATA_BIT
             self._pending = True
             return None
-        record = _completed_record(
+        record = _record(
             self._flags | flags, self._values, frozenset(self._missing), self._truncated
         )
         self.reset()
         return record
 
 
-def replace(record: TreadmillData, **changes: Any) -> TreadmillData:
+def replace(record: TreadmillData, **changes: FieldValue) -> TreadmillData:
     """A copy of ``record`` with some fields changed (flags are re-derived from the fields)."""
     flags = record.flags & ~_KNOWN_BITS
-    return dataclasses.replace(record, flags=flags, **changes)
+    return dataclasses.replace(record, flags=flags, **cast("dict[str, Any]", changes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, timedelta
+from typing import Any
 
 from treadctl.history.db import LapRecord, SampleRecord, SessionRecord
 
@@ -19,6 +20,8 @@ COLUMNS = (
     "heart_rate_bpm",
     "energy_kcal",
 )
+# The session's check-in (the same on every row, empty when skipped): effort and knee pain.
+CHECKIN_COLUMNS = ("effort_rpe", "knee_pain", "morning_pain")
 
 
 def _cell(value: float | int | None) -> str:
@@ -27,11 +30,19 @@ def _cell(value: float | int | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def encode_csv(session: SessionRecord, laps: list[LapRecord], samples: list[SampleRecord]) -> str:
+def encode_csv(
+    session: SessionRecord,
+    laps: list[LapRecord],
+    samples: list[SampleRecord],
+    checkin: Any = None,
+) -> str:
     by_seq = {lap.seq: lap for lap in laps}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow((*COLUMNS, *CHECKIN_COLUMNS))
+    answers = tuple(
+        _cell(getattr(checkin, name, None)) for name in ("effort_rpe", "knee_pain", "morning_pain")
+    )
     for sample in samples:
         lap = by_seq.get(sample.lap_seq) if sample.lap_seq is not None else None
         moment = (session.started_at + timedelta(seconds=sample.t_s)).astimezone(UTC)
@@ -46,6 +57,7 @@ def encode_csv(session: SessionRecord, laps: list[LapRecord], samples: list[Samp
                 _cell(sample.distance_m),
                 _cell(sample.heart_rate_bpm),
                 _cell(sample.energy_kcal),
+                *answers,
             )
         )
     return out.getvalue()

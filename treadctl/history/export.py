@@ -20,17 +20,20 @@ def export_session(conn: sqlite3.Connection, session_id: int, fmt: Format) -> by
     laps = db.get_laps(conn, session_id)
     samples = db.get_samples(conn, session_id)
     if fmt == "csv":
+        from treadctl.checkins.store import get as get_checkin
         from treadctl.history.csv_export import encode_csv
 
-        return encode_csv(session, laps, samples).encode("utf-8")
+        checkin = get_checkin(conn, session_id)
+        return encode_csv(session, laps, samples, checkin).encode("utf-8")
     totals = lap_totals(session, laps, samples)
     if fmt == "tcx":
         from treadctl.history.tcx import encode_tcx
 
         return encode_tcx(session, totals, samples).encode("utf-8")
+    from treadctl.history.device_info import load
     from treadctl.history.fit import encode_activity
 
-    return encode_activity(session, totals, samples)
+    return encode_activity(session, totals, samples, load(conn, session_id))
 
 
 def default_file_name(conn: sqlite3.Connection, session_id: int, fmt: Format) -> str:

@@ -32,6 +32,7 @@ from treadctl.history.laps import LapTotals
 # Global message numbers and enum values from the FIT profile.
 FILE_ID, FILE_CREATOR, EVENT, RECORD, LAP, SESSION, ACTIVITY = 0, 49, 21, 20, 19, 18, 34
 WORKOUT, WORKOUT_STEP = 26, 27
+DEVICE_INFO, SOURCE_BLUETOOTH_LOW_ENERGY = 23, 3
 FILE_ACTIVITY = 4
 MANUFACTURER_DEVELOPMENT = 255
 SPORT_WALKING = 11
@@ -55,9 +56,13 @@ def _speed(speed_kmh: float | None) -> int | None:
 
 
 def encode_activity(
-    session: SessionRecord, laps: list[LapTotals], samples: list[SampleRecord]
+    session: SessionRecord,
+    laps: list[LapTotals],
+    samples: list[SampleRecord],
+    device: dict[str, str] | None = None,
 ) -> bytes:
-    """The session as the bytes of a FIT activity file."""
+    """The session as the bytes of a FIT activity file; ``device``: the treadmill's Device
+    Information (``treadctl.history.device_info``), written as a ``device_info`` message."""
     start = session.started_at
 
     def stamp(t_s: float) -> int:
@@ -77,6 +82,8 @@ def encode_activity(
         ],
     )
     fit.write(FILE_CREATOR, [(0, UINT16, SOFTWARE_VERSION)])
+    if device:
+        fit.write(DEVICE_INFO, _device_info(stamp(0), device))
     fit.write(
         WORKOUT,
         [
@@ -110,6 +117,26 @@ def encode_activity(
     fit.write(SESSION, _session(session, laps, samples, stamp, end_t_s))
     fit.write(ACTIVITY, _activity(stamp(end_t_s), end_t_s, start))
     return fit.to_bytes()
+
+
+def _device_info(timestamp: int, device: dict[str, str]) -> list[Field]:
+    """The treadmill as a FIT device (index 1; the creator is 0): its model as the product
+    name, the rest of its Device Information in the descriptor."""
+    words = (
+        ("manufacturer", ""),
+        ("firmware_revision", "firmware "),
+        ("hardware_revision", "hardware "),
+        ("serial_number", "serial "),
+    )
+    descriptor = ", ".join(f"{label}{device[key]}" for key, label in words if device.get(key))
+    return [
+        (253, UINT32, timestamp),
+        (0, UINT8, 1),
+        (2, UINT16, MANUFACTURER_DEVELOPMENT),
+        (19, STRING, descriptor or None),
+        (25, ENUM, SOURCE_BLUETOOTH_LOW_ENERGY),
+        (27, STRING, device.get("model") or device.get("manufacturer")),
+    ]
 
 
 def _event(timestamp: int, event_type: int) -> list[Field]:

@@ -28,14 +28,17 @@ def plan_for(name_or_path: str) -> ProgramPlan:
             aliases[_slug(profile_slug)] = profile_slug
             aliases[_slug(profile.name)] = profile_slug
     by_week: dict[int, list[str]] = {}
+    ceilings: dict[int, int | None] = {}
     for scheduled in program.schedule():
         by_week.setdefault(scheduled.week, []).append(scheduled.profile)
+        ceilings[scheduled.week] = program.phases[scheduled.phase_index].hr_ceiling_bpm
     weeks = tuple(
         WeekGoal(
             profiles=tuple(names),
             backward_min=round(sum(backward_s[name] for name in names) / 60, 1),
+            hr_ceiling_bpm=ceilings.get(week),
         )
-        for _, names in sorted(by_week.items())
+        for week, names in sorted(by_week.items())
     )
     return ProgramPlan(name=path.stem, title=program.name, weeks=weeks, aliases=aliases)
 

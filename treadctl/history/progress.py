@@ -18,9 +18,10 @@ Decisions (documented in the README):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from treadctl.history.db import SessionRecord
 
@@ -31,6 +32,7 @@ MET_FRACTION = 0.95
 class WeekGoal:
     profiles: tuple[str, ...]  # the profile of each of the week's sessions, in order
     backward_min: float  # backward minutes the week's sessions add up to
+    hr_ceiling_bpm: int | None = None  # the program's heart-rate ceiling for this week, if any
 
     @property
     def sessions(self) -> int:
@@ -71,6 +73,7 @@ class WeekProgress:
     goal_sessions: int | None  # None once the program is done
     goal_backward_min: float | None
     met: bool
+    held_by: str | None = None  # the goal was met but check-ins held the week back (why)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ def compute(
     *,
     today: datetime,
     include_simulated: bool = False,
+    checkins: Mapping[int, Any] | None = None,
+    max_pain: int = 5,
+    max_effort: int = 6,
 ) -> Progress:
     mine, ignored = counted(sessions, plan, include_simulated=include_simulated)
     this_monday = monday_of(today)
@@ -139,6 +145,12 @@ def compute(
         met = goal is not None and (
             len(done) >= goal.sessions and backward_min >= MET_FRACTION * goal.backward_min
         )
+        held_by = None
+        if met and checkins:
+            from treadctl.checkins.gate import hold_reason
+
+            held_by = hold_reason(done, checkins, max_pain=max_pain, max_effort=max_effort)
+            met = held_by is None
         weeks.append(
             WeekProgress(
                 week_start=monday,
@@ -149,6 +161,7 @@ def compute(
                 goal_sessions=goal.sessions if goal else None,
                 goal_backward_min=goal.backward_min if goal else None,
                 met=met,
+                held_by=held_by,
             )
         )
         if met and monday < this_monday:
@@ -198,8 +211,16 @@ def _suggest(
         and (weeks[-2].sessions > 0)
     )
     prefix = f"Week {current.program_week} of {total}"
-    if repeated:
+    if repeated and weeks[-2].held_by:
+        prefix += f" again (last week was held back: {weeks[-2].held_by})"
+    elif repeated:
         prefix += " again (last week fell short of its goal, so it is repeated)"
+    if current.held_by:
+        return (
+            f"{prefix}: this week's sessions are done, but the week is held back: "
+            f"{current.held_by}. Repeat this week before moving on; next: {profile}.",
+            profile,
+        )
     if not mine:
         return f"{prefix}: start with {profile}. Goal: {goal.describe()}.", profile
     if left == 0:

@@ -66,6 +66,8 @@ def progress_text(progress: Progress) -> str:
     lines = [title_line(progress), ""]
     for week in progress.weeks:
         mark = f"  {met_mark(week)}" if week.met else ""
+        if week.held_by:
+            mark = f"  held back: {week.held_by}"
         lines.append(
             f"{week.iso_week}  week {week.program_week}"
             f"  {bar(week.backward_min, week.goal_backward_min)}"
@@ -98,6 +100,7 @@ def progress_json(progress: Progress) -> dict[str, Any]:
                 "goal_sessions": w.goal_sessions,
                 "goal_backward_min": w.goal_backward_min,
                 "met": w.met,
+                "held_by": w.held_by,
             }
             for w in progress.weeks
         ],

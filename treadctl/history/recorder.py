@@ -23,6 +23,7 @@ from treadctl.direction import Direction
 from treadctl.events import (
     BoutStarted,
     EventBus,
+    HeartRate,
     SessionEnded,
     SessionEvent,
     Telemetry,
@@ -94,6 +95,10 @@ class Recorder:
         self._pending = 0
         self._last_commit_s = monotonic_s()
         self._unsubscribe: Callable[[], None] | None = None
+        # Heart rate from HeartRate events (trusted only) once any arrives; before that the
+        # treadmill's own field, where 0 (no contact) is never recorded as a value.
+        self._hr_seen = False
+        self._hr_bpm: int | None = None
 
     # --- listener ---------------------------------------------------------------------------
 
@@ -107,7 +112,9 @@ class Recorder:
             self.close()
 
     def _handle(self, event: SessionEvent) -> None:
-        if isinstance(event, Telemetry):
+        if isinstance(event, HeartRate):
+            self._hr_seen, self._hr_bpm = True, event.bpm
+        elif isinstance(event, Telemetry):
             if self.session_id is None:
                 self._ensure_session(event.t_s)
             self._on_telemetry(event)
@@ -218,7 +225,7 @@ class Recorder:
                 event.speed_kmh,
                 event.incline_pct,
                 round(self._distance_m, 2),
-                event.heart_rate_bpm,
+                self._hr_bpm if self._hr_seen else (event.heart_rate_bpm or None),
                 round(self._energy_kcal, 3)
                 if energy_kcal is not None or self._has_energy(event)
                 else None,

@@ -50,16 +50,23 @@ class MqttAttachment:
         device_name: str | None = None,
         backoff: Backoff | None = None,
         outbox_max_items: int = 256,
+        heart_rate: bool = True,
+        identity: dict[str, str] | None = None,
     ) -> None:
         settings = connection_settings(config, device_id)  # ConfigError before anything starts
         self.topics = Topics(config.topic_prefix or default_prefix(device_id))
         self.outbox = Outbox(outbox_max_items)
-        self._feed = SessionFeed(self.topics)
+        self._feed = SessionFeed(self.topics, identity)
         self._controls = controls
         self._engine_loop = engine_loop
         discovery = (
             discovery_messages(
-                self.topics, device_id, config.commands, config.discovery_prefix, device_name
+                self.topics,
+                device_id,
+                config.commands,
+                config.discovery_prefix,
+                device_name,
+                heart_rate=heart_rate,
             )
             if config.discovery
             else []
@@ -191,6 +198,8 @@ def attach_mqtt(
     engine_loop: asyncio.AbstractEventLoop | None = None,
     device_name: str | None = None,
     backoff: Backoff | None = None,
+    heart_rate: bool = True,
+    identity: dict[str, str] | None = None,
 ) -> MqttAttachment | None:
     """Start publishing the session on ``bus`` and taking remote commands for ``controls``.
 
@@ -209,4 +218,6 @@ def attach_mqtt(
         engine_loop=loop,
         device_name=device_name,
         backoff=backoff,
+        heart_rate=heart_rate,
+        identity=identity,
     )

@@ -36,7 +36,10 @@ def discovery_messages(
     commands: MqttCommandsConfig,
     discovery_prefix: str = "homeassistant",
     device_name: str | None = None,
+    heart_rate: bool = True,
 ) -> list[tuple[str, bytes]]:
+    """``heart_rate`` False (no strap, no heart rate from the treadmill): the heart-rate sensor
+    is removed (an empty retained config) instead of announced."""
     node = topic_id(device_id)
     device = {
         "identifiers": [f"treadctl_{node}"],
@@ -57,6 +60,9 @@ def discovery_messages(
         return f"{discovery_prefix}/{component}/{node}/{key}/config"
 
     for key, name, field, unit, device_class, state_class, icon in _SENSORS:
+        if key == "heart_rate" and not heart_rate:
+            messages.append((config_topic("sensor", key), b""))
+            continue
         sensor: dict[str, Any] = {
             **common,
             "name": name,

@@ -17,15 +17,21 @@ from treadctl.view import SessionView, reduce
 
 
 class SessionFeed:
-    def __init__(self, topics: Topics) -> None:
+    def __init__(self, topics: Topics, identity: dict[str, str] | None = None) -> None:
         self._topics = topics
+        # Who walks what (``person``, ``profile``): fixed for the session, in every state
+        # message so a clinic view can name each treadmill's walker.
+        self._identity = dict(identity or {})
         self.view = SessionView()
-        self._state_bytes = encode(state_payload(self.view))
+        self._state_bytes = self._encode_state()
         self._telemetry_second: int | None = None
 
     def state_message(self) -> Outgoing:
         """The current retained state (sent again after every reconnect)."""
         return Outgoing(Kind.STATE, self._topics.state, self._state_bytes, retain=True, qos=1)
+
+    def _encode_state(self) -> bytes:
+        return encode({**state_payload(self.view), **self._identity})
 
     def on_event(self, event: SessionEvent) -> list[Outgoing]:
         self.view = reduce(self.view, event)
@@ -33,7 +39,7 @@ class SessionFeed:
         body = event_payload(event)
         if body is not None:
             out.append(Outgoing(Kind.EVENT, self._topics.event, encode(body), qos=1))
-        state_bytes = encode(state_payload(self.view))
+        state_bytes = self._encode_state()
         if state_bytes != self._state_bytes:
             self._state_bytes = state_bytes
             out.append(self.state_message())

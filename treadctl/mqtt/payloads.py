@@ -80,7 +80,8 @@ def state_payload(view: SessionView) -> dict[str, Any]:
 
 
 def telemetry_payload(view: SessionView) -> dict[str, Any]:
-    """One sample per session second, at the view's session time."""
+    """One sample per session second, at the view's session time. Heart rate (and its trust
+    state) only when there is a source: a strap, or a treadmill that reports one."""
     return {
         "t_s": round(view.t_s, 1),
         "state": str(view.state),
@@ -89,11 +90,17 @@ def telemetry_payload(view: SessionView) -> dict[str, Any]:
         "target_speed_kmh": _r(view.target_speed_kmh),
         "distance_m": round(view.distance_m, 1),
         "energy_kcal": round(view.energy_kcal, 1),
-        "heart_rate_bpm": view.heart_rate_bpm,
+        **_heart_rate(view),
         "bout": _bout_number(view),
         "direction": None if view.direction is None else str(view.direction),
         "remaining_s": round(view.bout_remaining_s(view.t_s), 1),
     }
+
+
+def _heart_rate(view: SessionView) -> dict[str, Any]:
+    if view.heart_rate_trust is not None:
+        return {"heart_rate_bpm": view.heart_rate_bpm, "heart_rate_trust": view.heart_rate_trust}
+    return {} if view.heart_rate_bpm is None else {"heart_rate_bpm": view.heart_rate_bpm}
 
 
 def event_payload(event: SessionEvent) -> dict[str, Any] | None:

@@ -74,6 +74,16 @@ Step = Annotated[
 ]
 
 
+class TurnSettings(BaseModel):
+    """A profile's own turn-arounds (``[turns]``): they can only make turns more careful than the
+    configuration's — stop the belt for each one, and wait for the walker's key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stop: bool = False  # the belt stops for every turn-around (else it slows to turn_speed_kmh)
+    confirm: bool = False  # wait for "I have turned" before the next bout
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,6 +91,8 @@ class Profile(BaseModel):
     description: str = ""
     units: SpeedUnit = "kmh"
     notes: str | None = None
+    turns: TurnSettings = Field(default_factory=TurnSettings)
+    hr_ceiling_bpm: int | None = Field(default=None, ge=60, le=220)  # overrides [safety]
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")

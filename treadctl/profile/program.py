@@ -28,6 +28,7 @@ class Phase(BaseModel):
     sessions_per_week: int = Field(ge=1, le=7)
     profiles: list[str] = Field(min_length=1)  # slugs, used in turn session by session
     notes: str | None = None
+    hr_ceiling_bpm: int | None = Field(default=None, ge=60, le=220)  # for these weeks' sessions
 
 
 class Program(BaseModel):

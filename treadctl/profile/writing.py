@@ -64,6 +64,8 @@ def profile_document(profile: Profile, header: Sequence[str] = ()) -> TOMLDocume
     document["units"] = profile.units
     if profile.notes:
         document["notes"] = profile.notes
+    if profile.hr_ceiling_bpm is not None:
+        document["hr_ceiling_bpm"] = profile.hr_ceiling_bpm
     steps = AoT([])
     for step in profile.steps:
         if isinstance(step, Bout):

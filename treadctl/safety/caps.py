@@ -28,6 +28,9 @@ class SafetyCaps(Protocol):
     max_acceleration_kmh_per_s: float
     max_backward_acceleration_kmh_per_s: float
     watchdog_s: float
+    max_nudge_kmh: float
+    max_nudge_incline_pct: float
+    nudge_interval_s: float
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def strictest(a: Caps, b: Caps) -> Caps:
 
 
 @dataclass(frozen=True)
-class Clamp:
+class TargetClamp:
     """``asked`` became ``sent``; ``reason`` is None when nothing had to change."""
 
     asked: float
@@ -97,35 +100,37 @@ class Clamp:
     reason: str | None = None
 
 
-def clamp_speed(asked_kmh: float, caps: Caps) -> Clamp:
+def clamp_speed(asked_kmh: float, caps: Caps) -> TargetClamp:
     """The belt speed to command for ``asked_kmh``: within the caps, on the device's grid."""
     if not math.isfinite(asked_kmh):
-        return Clamp(asked_kmh, caps.min_speed_kmh, "not a number")
+        return TargetClamp(asked_kmh, caps.min_speed_kmh, "not a number")
     if asked_kmh > caps.max_speed_kmh:
-        return Clamp(asked_kmh, caps.max_speed_kmh, _speed_cap_reason(caps))
+        return TargetClamp(asked_kmh, caps.max_speed_kmh, _speed_cap_reason(caps))
     if asked_kmh < caps.min_speed_kmh:
-        return Clamp(asked_kmh, caps.min_speed_kmh, "below the treadmill's minimum speed")
+        return TargetClamp(asked_kmh, caps.min_speed_kmh, "below the treadmill's minimum speed")
     sent = _on_grid(asked_kmh, caps.min_speed_kmh, caps.speed_increment_kmh, caps.max_speed_kmh)
     reason = None if math.isclose(sent, asked_kmh, abs_tol=1e-6) else "rounded to the increment"
-    return Clamp(asked_kmh, sent, reason)
+    return TargetClamp(asked_kmh, sent, reason)
 
 
-def clamp_incline(asked_pct: float, caps: Caps) -> Clamp:
+def clamp_incline(asked_pct: float, caps: Caps) -> TargetClamp:
     if not caps.supports_incline:
-        return Clamp(asked_pct, 0.0, None if asked_pct == 0 else "the treadmill has no incline")
+        return TargetClamp(
+            asked_pct, 0.0, None if asked_pct == 0 else "the treadmill has no incline"
+        )
     if not math.isfinite(asked_pct):
-        return Clamp(asked_pct, caps.min_incline_pct, "not a number")
+        return TargetClamp(asked_pct, caps.min_incline_pct, "not a number")
     if asked_pct > caps.max_incline_pct:
         backward = caps.direction is Direction.BACKWARD
         why = "backward incline cap" if backward else "incline cap"
-        return Clamp(asked_pct, caps.max_incline_pct, why)
+        return TargetClamp(asked_pct, caps.max_incline_pct, why)
     if asked_pct < caps.min_incline_pct:
-        return Clamp(asked_pct, caps.min_incline_pct, "below the treadmill's minimum incline")
+        return TargetClamp(asked_pct, caps.min_incline_pct, "below the treadmill's minimum incline")
     sent = _on_grid(
         asked_pct, caps.min_incline_pct, caps.incline_increment_pct, caps.max_incline_pct
     )
     reason = None if math.isclose(sent, asked_pct, abs_tol=1e-6) else "rounded to the increment"
-    return Clamp(asked_pct, sent, reason)
+    return TargetClamp(asked_pct, sent, reason)
 
 
 def _speed_cap_reason(caps: Caps) -> str:
@@ -166,3 +171,9 @@ def ramp_step(caps: Caps, acceleration_kmh_per_s: float | None = None) -> RampSt
 def next_ramp_speed(sent_kmh: float, target_kmh: float, step: RampStep) -> float:
     """The next command on the way from ``sent_kmh`` up to ``target_kmh``."""
     return round(min(target_kmh, sent_kmh + step.step_kmh), 2)
+
+
+def bounded_nudge(offset: float, delta: float, max_abs: float) -> float:
+    """The new total nudge after adding ``delta``: never more than ``max_abs`` either way, so a
+    thousand presses cannot walk a warm-up up to the cap."""
+    return round(max(-max_abs, min(max_abs, offset + delta)), 2)

@@ -126,21 +126,47 @@ class FollowCheck:
 
 
 @dataclass
-class StopCheck:
-    """After Stop the belt must keep slowing down: no new low for ``stall_s`` while it still moves
-    means the Stop did not take (refused, lost, or a treadmill that ignores it)."""
+class RestWatch:
+    """After Stop the belt must come to rest, and something must say so.
+
+    Started by the first Stop (a later Stop never restarts it, so escalation is not reset by
+    more Stops). ``confirmed`` once a reading is at or below ``MOVING_KMH``, or once the treadmill
+    says it stopped (its status) while no reading says otherwise. ``overdue`` when the belt keeps
+    moving without a new low for ``stall_s``, or when no telemetry at all arrives to judge it.
+    """
 
     since_t: float
     stall_s: float = STOP_STALL_S
     lowest_kmh: float | None = None
+    progress_t: float | None = None
+    confirmed: bool = False
+    by_status: bool = False  # the treadmill's word, not yet contradicted by a reading
 
-    def observe(self, now: float, measured_kmh: float) -> bool:
+    def observe(self, now: float, measured_kmh: float) -> None:
         if measured_kmh <= MOVING_KMH:
-            self.lowest_kmh, self.since_t = measured_kmh, now
-            return False
-        if self.lowest_kmh is None:
+            self.confirmed = True
             self.lowest_kmh = measured_kmh
-        elif measured_kmh < self.lowest_kmh - SLOWING_KMH:
-            self.lowest_kmh, self.since_t = measured_kmh, max(now, self.since_t)
+            return
+        self.confirmed = self.by_status = False
+        if self.lowest_kmh is None or measured_kmh < self.lowest_kmh - SLOWING_KMH:
+            self.lowest_kmh = measured_kmh
+            self.progress_t = now
+
+    def treadmill_stopped(self) -> None:
+        """A status notification says the belt stopped (console stop, safety key, ...)."""
+        self.by_status = True
+        if self.lowest_kmh is None or self.lowest_kmh <= MOVING_KMH:
+            self.confirmed = True
+
+    def overdue(self, now: float, telemetry_fresh: bool) -> bool:
+        if self.confirmed:
             return False
-        return now - self.since_t >= self.stall_s
+        if not telemetry_fresh:
+            return now - self.since_t >= self.stall_s
+        start = self.progress_t if self.progress_t is not None else self.since_t
+        return now - max(start, self.since_t) >= self.stall_s
+
+    def describe(self, now: float, measured_kmh: float | None) -> str:
+        if measured_kmh is None or self.lowest_kmh is None:
+            return f"no data from the treadmill {now - self.since_t:.0f} s after Stop"
+        return f"{measured_kmh:.1f} km/h measured {now - self.since_t:.0f} s after Stop"

@@ -9,17 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
-# Fitness Machine Status op codes (reference §8).
-_RESET = 0x01
-_STOPPED_OR_PAUSED = 0x02
-_SAFETY_KEY = 0x03
-_STARTED = 0x04
-_TARGET_SPEED = 0x05
-_TARGET_INCLINE = 0x06
-_CONTROL_LOST = 0xFF
-_CONTROL_PAUSE = 0x02
+if TYPE_CHECKING:
+    from treadctl.ftms.machine_status import MachineStatus
 
 
 class Reason(StrEnum):
@@ -44,10 +37,15 @@ class Reason(StrEnum):
     WALKER_STOP = "walker_stop"
     INTERNAL_ERROR = "internal_error"
     NOT_REARMED = "not_rearmed"
+    SENSOR_STOP = "sensor_stop"  # heart rate (or another sensor) asked for Stop
+    SUSPENDED = "suspended"  # Ctrl-Z: stopped before the process was suspended
+    NO_DATA = "no_data"  # the treadmill sent no data before the start: nothing to watch it by
 
 
+# What the walker is told. "Stopping", never "stopped": rest is a measurement, announced on its
+# own (``AT_REST_MESSAGE``) once telemetry or the treadmill's status confirms it.
 MESSAGES: dict[Reason, str] = {
-    Reason.WATCHDOG: "no data from the treadmill; the belt was stopped. Re-arm to continue.",
+    Reason.WATCHDOG: "no data from the treadmill; stopping the belt. Re-arm to continue.",
     Reason.LINK_LOST: (
         "lost the treadmill; reconnecting. The session clock is frozen. "
         "If the belt is still moving, use the console stop."
@@ -57,25 +55,28 @@ MESSAGES: dict[Reason, str] = {
     Reason.CONSOLE_STOP: "stopped at the console. Re-arm to continue.",
     Reason.CONSOLE_PAUSE: "paused at the console. Re-arm to continue.",
     Reason.CONSOLE_SPEED: "speed changed at the console; keeping it.",
-    Reason.CONSOLE_OVERSPEED: "speed raised at the console above your cap; the belt was stopped.",
+    Reason.CONSOLE_OVERSPEED: "speed raised at the console above your cap; stopping the belt.",
     Reason.CONSOLE_INCLINE: "incline changed at the console.",
     Reason.CONSOLE_START: "belt started at the console; treadctl will not drive it until re-armed.",
-    Reason.CONTROL_LOST: "the treadmill took control back. Re-arm to continue.",
+    Reason.CONTROL_LOST: "the treadmill took control back; stopping the belt. Re-arm to continue.",
     Reason.MACHINE_RESET: "the treadmill reset itself. Re-arm to continue.",
-    Reason.RUNAWAY: "the belt ran faster than allowed; it was stopped.",
-    Reason.IGNORE_COMMANDS: "the belt does not follow speed commands; it was stopped.",
+    Reason.RUNAWAY: "the belt ran faster than allowed; stopping it.",
+    Reason.IGNORE_COMMANDS: "the belt does not follow speed commands; stopping it.",
     Reason.NOT_STOPPING: (
-        "THE BELT MAY NOT HAVE STOPPED: press the console stop or pull the safety key NOW."
+        "THE BELT MAY NOT HAVE STOPPED: use the console stop or pull the safety key NOW."
     ),
     Reason.COMMAND_FAILED: "the treadmill refused a command; stopping the belt.",
-    Reason.WALKER_STOP: "stopped. Re-arm to continue.",
-    Reason.INTERNAL_ERROR: "treadctl hit an internal error; the belt was stopped.",
+    Reason.WALKER_STOP: "stopping the belt. Re-arm to continue.",
+    Reason.INTERNAL_ERROR: "treadctl hit an internal error; stopping the belt.",
     Reason.NOT_REARMED: "not re-armed in time; the session ended.",
+    Reason.SENSOR_STOP: "a sensor asked to stop; stopping the belt. Re-arm to continue.",
+    Reason.SUSPENDED: "treadctl was suspended (Ctrl-Z); stopping the belt. Re-arm to continue.",
+    Reason.NO_DATA: "the treadmill sends no data, so treadctl cannot watch the belt; not starting.",
 }
 
-
-# Shown while paused after the link came back (the halt's reason is still link_lost).
-RECONNECTED_MESSAGE = "reconnected; the belt was stopped. Re-arm to continue."
+AT_REST_MESSAGE = "the belt is at rest."
+# Shown while halted after the link came back (the halt's reason is still link_lost).
+RECONNECTED_MESSAGE = "reconnected; stopping the belt. Re-arm to continue."
 
 
 class Action(StrEnum):
@@ -91,78 +92,44 @@ class Decision:
     reason: Reason | None = None
     speed_kmh: float | None = None
     incline_pct: float | None = None
+    stopped: bool = False  # the treadmill says the belt stopped
 
 
 IGNORE = Decision(Action.IGNORE)
 
-
-def status_code(status: Any) -> int | None:
-    """The op code of a decoded Fitness Machine Status (duck-typed over the codec's type)."""
-    for name in ("op_code", "op", "code", "opcode"):
-        value = getattr(status, name, None)
-        if value is not None:
-            try:
-                return int(value)
-            except (TypeError, ValueError):
-                continue
-    return None
-
-
-def _param(status: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(status, name, None)
-        if value is not None:
-            return value
-    return None
+# The treadmill's own word, by status event (``MachineStatus.event``): what to do and why.
+# ``stopped`` marks the events that say the belt stopped (they count towards confirming rest).
+_HALTS: dict[str, tuple[Reason, bool]] = {
+    "stopped_by_safety_key": (Reason.SAFETY_KEY, True),
+    "control_permission_lost": (Reason.CONTROL_LOST, False),
+    "reset": (Reason.MACHINE_RESET, False),
+    "stopped_by_user": (Reason.CONSOLE_STOP, True),
+    "paused_by_user": (Reason.CONSOLE_PAUSE, True),
+    "stopped_or_paused_by_user": (Reason.CONSOLE_STOP, True),  # a sloppy 0x02: a stop
+}
 
 
 def decide_status(
-    status: Any, *, speed_cap_kmh: float, incline_cap_pct: float, driving: bool
+    status: MachineStatus, *, speed_cap_kmh: float, incline_cap_pct: float, driving: bool
 ) -> Decision:
     """What to do about a Fitness Machine Status notification.
 
-    ``driving`` is whether treadctl is currently driving the belt (armed); a console change while
-    the session is paused is reported, or stopped when above the caps, but never adopted.
+    ``driving`` is whether treadctl is driving a bout right now; a console change at any other
+    time (paused, halted, turning) is reported, or stopped when above the caps, never adopted.
     """
-    code = status_code(status)
-    if code == _SAFETY_KEY:
-        return Decision(Action.HALT, Reason.SAFETY_KEY)
-    if code == _CONTROL_LOST:
-        return Decision(Action.HALT, Reason.CONTROL_LOST)
-    if code == _RESET:
-        return Decision(Action.HALT, Reason.MACHINE_RESET)
-    if code == _STOPPED_OR_PAUSED:
-        info = _param(status, "control_information", "control_info")
-        pause = getattr(status, "event", "") == "paused_by_user" or _as_int(info) == _CONTROL_PAUSE
-        return Decision(Action.HALT, Reason.CONSOLE_PAUSE if pause else Reason.CONSOLE_STOP)
-    if code == _STARTED:
+    halt = _HALTS.get(status.event)
+    if halt is not None:
+        return Decision(Action.HALT, halt[0], stopped=halt[1])
+    if status.event == "started_or_resumed_by_user":
         return Decision(Action.REPORT, Reason.CONSOLE_START)
-    if code == _TARGET_SPEED:
-        speed = _as_float(_param(status, "target_speed_kmh", "speed_kmh", "value"))
-        if speed is None:
-            return IGNORE
+    if status.event == "target_speed_changed" and status.target_speed_kmh is not None:
+        speed = status.target_speed_kmh
         if speed > speed_cap_kmh + 1e-6:
             return Decision(Action.HALT, Reason.CONSOLE_OVERSPEED, speed_kmh=speed)
         action = Action.ADOPT if driving else Action.REPORT
         return Decision(action, Reason.CONSOLE_SPEED, speed_kmh=speed)
-    if code == _TARGET_INCLINE:
-        incline = _as_float(_param(status, "target_incline_pct", "incline_pct", "value"))
-        if incline is None:
-            return IGNORE
+    if status.event == "target_incline_changed" and status.target_incline_pct is not None:
+        incline = status.target_incline_pct
         action = Action.ADOPT if driving and incline <= incline_cap_pct + 1e-6 else Action.REPORT
         return Decision(action, Reason.CONSOLE_INCLINE, incline_pct=incline)
     return IGNORE
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _as_float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

@@ -1,12 +1,13 @@
-"""The supervisor: the only code that commands the belt.
+"""The supervisor: the one door to the belt, and the thin async layer over the safety machine.
 
-Every source — the plan, keys, MQTT, reconnect recovery — asks it; it clamps, steps speed
-increases at the allowed acceleration, verifies the belt against what it was told, and stops it
-on every fault. A fault latches a *halt*: until the walker re-arms with a key, nothing but Stop
-(and the Request Control the protocol needs before it) reaches the treadmill.
+Every request — the plan, keys, MQTT, the wall screen, sensors, signals, reconnect recovery —
+arrives here with its source. The pure ``SafetyMachine`` (``state.py``) says whether it may happen
+now; the pure checks (``checks.py``) and caps (``caps.py``) say what the belt is doing and what it
+may do; this module carries the answers out, one Control Point procedure at a time, and writes
+every request, decision, command, answer and state change onto the event bus (the audit log).
 
-The decisions are pure (``caps``, ``checks``, ``rules``); this module only sequences them over
-the ``TreadmillLink`` with one Control Point procedure at a time.
+The session engine walks the plan and asks (``count_in``, ``start_belt``, ``set_target``,
+``begin_turn`` ...); it holds no safety policy and writes none of this module's state.
 """
 
 from __future__ import annotations
@@ -14,17 +15,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from treadctl.controls import (
+    SOURCE_SAFETY,
+    Request,
+    RequestKind,
+    RequestResult,
+)
 from treadctl.direction import Direction
 from treadctl.events import (
+    Alarm,
     Clamped,
     CommandAnswered,
     CommandSent,
     EventBus,
+    RequestDecided,
     SafetyEvent,
+    SafetyStateChanged,
 )
 from treadctl.limits import DeviceLimits
 from treadctl.link import (
@@ -34,15 +45,18 @@ from treadctl.link import (
     LinkEvent,
     LinkLost,
     LinkState,
+    LinkWrite,
     MachineEvent,
     Op,
+    OutOfRange,
     StatusEvent,
     TelemetryEvent,
     TreadmillLink,
 )
 from treadctl.safety.caps import (
-    Clamp,
+    Caps,
     SafetyCaps,
+    TargetClamp,
     caps_for,
     clamp_incline,
     clamp_speed,
@@ -54,23 +68,40 @@ from treadctl.safety.checks import (
     MOVING_KMH,
     CommandHistory,
     FollowCheck,
+    RestWatch,
     RunawayCheck,
-    StopCheck,
     Watchdog,
 )
-from treadctl.safety.rules import MESSAGES, Action, Reason, decide_status
+from treadctl.safety.rules import AT_REST_MESSAGE, MESSAGES, Action, Reason, decide_status
+from treadctl.safety.state import (
+    Facts,
+    Latch,
+    Rule,
+    SafetyMachine,
+    SafetyState,
+    SourceClass,
+    Trigger,
+    source_class,
+)
 
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 5.0  # bound on any one procedure, on top of the client's own timeout
-STOP_TIMEOUT_S = 3.0  # graceful exits wait this long for Stop's answer
+STOP_TIMEOUT_S = 3.0  # a Stop waits this long for its answer
 TIME_EPS_S = 1e-6  # float slack when comparing loop times (the virtual clock jumps exactly)
-BELT_MOVING_OPS = frozenset({Op.START, Op.SET_SPEED, Op.SET_INCLINE})
+GUARD_TICK_S = 0.25  # how often the guard re-checks the watchdog and the belt's rest
+ESCALATE_EVERY_S = 3.0  # while the belt is not confirmed at rest: Stop, Reset, Stop, ... this often
+INCLINE_TOLERANCE_PCT = 0.5  # measured incline this far above a cap still counts as within it
+_STOPPED_BY_US = frozenset({SafetyState.PAUSED, SafetyState.HALTED, SafetyState.NOT_STOPPING})
+# A Stop request's reason by who asked: a sensor's or a suspend's Stop is key-only to clear.
+_STOP_REASONS = {SourceClass.SENSOR: Reason.SENSOR_STOP, SourceClass.SIGNAL: Reason.SUSPENDED}
+# The walker's own stop is the weakest halt; everything else is key-only.
+WALKER_REASONS = frozenset({Reason.WALKER_STOP})
 
 
 @dataclass(frozen=True)
 class Halt:
-    """A latched fault: the belt was stopped and only a key re-arms the session."""
+    """A latched stop: the reason is the strongest one seen since the last re-arm."""
 
     reason: Reason
     message: str
@@ -78,12 +109,13 @@ class Halt:
 
 
 class Refused(Exception):
-    """A belt-moving command was asked for while the session is halted or disarmed."""
+    """A belt-moving command was asked for in a state that does not allow it."""
 
 
 class Supervisor:
-    """Drives one treadmill for one session. Create it, ``attach()`` it to the link's events,
-    then the engine calls ``start_belt``, ``set_target``, ``stop`` and ``rearm``."""
+    """Drives one treadmill for one session. ``attach()`` it to the link, then the engine calls
+    ``count_in``, ``start_belt``, ``set_target``, ``begin_turn`` ... and everyone else calls
+    ``request``."""
 
     def __init__(
         self,
@@ -94,6 +126,7 @@ class Supervisor:
         *,
         session_time: Callable[[], float],
         loop: asyncio.AbstractEventLoop | None = None,
+        remote_start_allowed: bool = False,
     ) -> None:
         self._link = link
         self._bus = bus
@@ -101,33 +134,49 @@ class Supervisor:
         self.limits = limits
         self._session_time = session_time
         self._loop = loop or asyncio.get_running_loop()
-        self._lock = asyncio.Lock()
-        self.caps = caps_for(Direction.FORWARD, safety, limits)
+        self.remote_start_allowed = remote_start_allowed
+        self.machine = SafetyMachine()
         self.halt: Halt | None = None
-        self.armed = False  # the belt was started by treadctl and may be driven
+        self.caps: Caps = caps_for(Direction.FORWARD, safety, limits)
+        self.direction = Direction.FORWARD
+        # What treadctl asked for and sent.
         self.target_speed_kmh: float | None = None
         self.target_incline_pct: float | None = None
+        self.sensor_limit_kmh: float | None = None
         self.sent_speed_kmh: float | None = None
-        self.sent_speed_t: float = 0.0
+        self.sent_speed_t: float = 0.0  # when the last speed was acknowledged
         self.sent_incline_pct: float | None = None
+        self.belt_started = False  # treadctl started the belt and has not sent Stop since
+        self.ever_started = False
         self._accel_kmh_per_s: float | None = None
         self._source = "plan"
         self._bout_index: int | None = None
+        # What the belt is doing.
         self.measured_speed_kmh: float | None = None
+        self.measured_incline_pct: float | None = None
+        self.ever_moved = False  # any reading above MOVING_KMH this session
         self.watchdog = Watchdog(safety.watchdog_s)
+        self.rest: RestWatch | None = None  # from the first Stop until the belt is started again
+        self._alarm_up = False
+        self._escalation = 0
+        self._next_escalation_t = math.inf
         self._history = CommandHistory()
         self._runaway = RunawayCheck()
         self._follow = FollowCheck()
-        self._stop_check: StopCheck | None = None  # set by every Stop, Pause or Reset
-        self._not_stopping_reported = False
-        self._stop_retries = 0
-        self.connected = True
+        self.connected = False
+        # One procedure at a time; a Stop waiting for its turn makes every moving command yield.
+        self._lock = asyncio.Lock()
+        self._stops_waiting = 0
         self._wake = asyncio.Event()
+        self.on_change: Callable[[], None] = lambda: None  # every state change wakes the engine
         self._tasks: set[asyncio.Task[Any]] = set()
         self._governor: asyncio.Task[None] | None = None
-        self._watchdog_task: asyncio.Task[None] | None = None
+        self._guard: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self.on_halt: Callable[[Halt], None] = lambda halt: None
+        self.awaiting_turn_confirmation = False
+        self.navigate: Callable[[Request], RequestResult] = lambda request: RequestResult(
+            False, "no bout to act on"
+        )
         self.on_target_reached: Callable[[], None] = lambda: None
         self.on_adopted: Callable[[float], None] = lambda speed_kmh: None
         self.on_machine_event: Callable[[MachineEvent], None] = lambda event: None
@@ -136,59 +185,241 @@ class Supervisor:
     # --- life cycle -----------------------------------------------------------------------------
 
     def attach(self) -> None:
-        """Listen to the machine and start the governor and the watchdog."""
+        """Listen to the machine and start the governor and the guard."""
         self._unsubscribe = self._link.add_listener(self.observe)
         self._governor = self._loop.create_task(self._govern(), name="supervisor-governor")
-        self._watchdog_task = self._loop.create_task(self._watch(), name="supervisor-watchdog")
-        for task in (self._governor, self._watchdog_task):
+        self._guard = self._loop.create_task(self._watch(), name="supervisor-guard")
+        for task in (self._governor, self._guard):
             task.add_done_callback(self._task_ended)
 
     async def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for task in (self._governor, self._watchdog_task, *self._tasks):
-            if task is not None and not task.done():
+        tasks = [t for t in (self._governor, self._guard, *self._tasks) if t is not None]
+        for task in tasks:
+            if not task.done():
                 task.cancel()
-        for task in (self._governor, self._watchdog_task, *self._tasks):
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     def now(self) -> float:
         return self._session_time()
 
-    # --- commands from the engine ----------------------------------------------------------------
+    @property
+    def state(self) -> SafetyState:
+        return self.machine.state
+
+    @property
+    def armed(self) -> bool:
+        """treadctl is driving the belt: it started it and the state allows driving."""
+        return self.belt_started and self.machine.driving
+
+    @property
+    def held(self) -> bool:
+        """The plan waits: paused, halted, alarming, reconnecting or on the way out."""
+        return not self.machine.driving and self.state is not SafetyState.IDLE
+
+    @property
+    def alarm_up(self) -> bool:
+        return self._alarm_up
+
+    def telemetry_fresh(self) -> bool:
+        last = self.watchdog.last_data_t
+        return last is not None and self._loop.time() - last <= self.watchdog.timeout_s + 1e-6
+
+    def at_rest(self) -> bool:
+        """Measured at rest. After a Stop, only what came after it counts (a reading at or below
+        ``MOVING_KMH``, or the treadmill's own word with no reading against it); otherwise fresh
+        telemetry at or below ``MOVING_KMH``."""
+        if self.rest is not None:
+            return self.rest.confirmed and (self.rest.by_status or self.telemetry_fresh())
+        fresh = self.telemetry_fresh() and self.measured_speed_kmh is not None
+        return (
+            fresh and self.measured_speed_kmh is not None and self.measured_speed_kmh <= MOVING_KMH
+        )
+
+    def belt_confirmed_at_rest(self) -> bool:
+        """For the end record: at rest by measurement, or never moved by anyone this session."""
+        if self.at_rest():
+            return True
+        return not self.ever_moved and not self.ever_started and self.rest is None
+
+    def facts(self) -> Facts:
+        return Facts(
+            telemetry_fresh=self.telemetry_fresh(),
+            at_rest=self.at_rest(),
+            link_up=self._link_up(),
+            remote_start_allowed=self.remote_start_allowed,
+            awaiting_turn_confirmation=self.awaiting_turn_confirmation,
+        )
+
+    # --- the door -------------------------------------------------------------------------------
+
+    def request(self, request: Request) -> RequestResult:
+        """Every request from outside the engine: judged by the machine, logged with its source,
+        then carried out. Answers at once; what happens to the belt follows on the bus."""
+        kind = request.kind
+        if kind is RequestKind.TOGGLE_PAUSE:
+            kind = RequestKind.RESUME if self.state is SafetyState.PAUSED else RequestKind.PAUSE
+            if self.state is SafetyState.HALTED:
+                return self._decided(request, kind, False, "press r to re-arm")
+        try:
+            verdict = self.machine.judge(kind, request.source, self.facts())
+        except Exception as error:  # a bug in the table must stop the belt, not run on
+            self._internal_error(error)
+            return RequestResult(False, "internal error; the belt is being stopped")
+        if not verdict.accepted:
+            if kind in (RequestKind.RESUME, RequestKind.REARM, RequestKind.START):
+                self._bus.publish(
+                    SafetyEvent(self.now(), "rearm_refused", verdict.reason, action="refuse")
+                )
+            return self._decided(request, kind, False, verdict.reason)
+        if verdict.rule is Rule.NAVIGATE or kind is RequestKind.CONFIRM_TURN:
+            result = self.navigate(Request(kind, request.value, request.source))
+            return self._decided(request, kind, result.accepted, result.reason, result)
+        result = self._carry_out(kind, request)
+        return self._decided(request, kind, result.accepted, result.reason, result)
+
+    def _carry_out(self, kind: RequestKind, request: Request) -> RequestResult:
+        if kind is RequestKind.STOP:
+            self.trip(
+                _STOP_REASONS.get(source_class(request.source), Reason.WALKER_STOP),
+                detail=f"by {request.source}",
+            )
+            return RequestResult(True)
+        if kind is RequestKind.QUIT:
+            self.quit(request.source)
+            return RequestResult(True)
+        if kind is RequestKind.PAUSE:
+            self._fire(Trigger.WALKER_PAUSE, f"pause by {request.source}")
+            self._spawn(self.stop(request.source))
+            return RequestResult(True)
+        if kind in (RequestKind.RESUME, RequestKind.REARM, RequestKind.START):
+            self._rearm(request.source)
+            return RequestResult(True)
+        if kind is RequestKind.SENSOR_LIMIT:
+            self._sensor_limit(request.value, request.source)
+            return RequestResult(True)
+        return RequestResult(False, f"unknown request {kind}")
+
+    def _decided(
+        self,
+        request: Request,
+        kind: RequestKind,
+        accepted: bool,
+        reason: str,
+        result: RequestResult | None = None,
+    ) -> RequestResult:
+        self._bus.publish(
+            RequestDecided(self.now(), str(kind), request.source, accepted, reason, request.value)
+        )
+        return result if result is not None else RequestResult(accepted, reason)
+
+    def plan_request(self, what: str, *, accepted: bool = True, reason: str = "") -> None:
+        """Log one of the engine's own requests (start, target, turn) with source ``plan``."""
+        self._bus.publish(RequestDecided(self.now(), what, "plan", accepted, reason))
+
+    # --- state ----------------------------------------------------------------------------------
+
+    def _fire(self, trigger: Trigger, cause: str) -> SafetyState:
+        before = self.machine.state
+        after = self.machine.fire(trigger)
+        if after is not before:
+            self._bus.publish(SafetyStateChanged(self.now(), str(after), str(before), cause))
+            self.on_change()
+            self._wake.set()
+        return after
+
+    def _rearm(self, source: str) -> None:
+        self.halt = None
+        self._runaway.reset()
+        self._follow.reset()
+        self._fire(Trigger.REARM, f"re-armed by {source}")
+
+    def quit(self, source: str) -> None:
+        """On the way out: Stop now, whatever the state; the engine then waits for rest."""
+        self._fire(Trigger.QUIT, f"quit by {source}")
+        self.target_speed_kmh = None
+        if self._link_up():
+            self._spawn(self.stop("exit"))
+
+    def end(self) -> None:
+        self._fire(Trigger.END, "session over")
+
+    def trip(self, reason: Reason, *, detail: str = "", send_stop: bool = True) -> Halt:
+        """Latch a halt at its strongest reason and stop the belt (in the background)."""
+        message = MESSAGES[reason] + (f" ({detail})" if detail else "")
+        strength = Latch.WALKER if reason in WALKER_REASONS else Latch.KEY_ONLY
+        stronger = self.machine.latch_halt(strength, str(reason))
+        if stronger or self.halt is None:
+            self.halt = Halt(reason, message, self.now())
+        self.target_speed_kmh = None
+        self._bus.publish(SafetyEvent(self.now(), str(reason), message, action="stop"))
+        self._fire(Trigger.HALT, str(reason))
+        self._wake.set()
+        self.on_change()
+        if send_stop and self._link_up():
+            self._spawn(self.stop(SOURCE_SAFETY))
+        assert self.halt is not None
+        return self.halt
+
+    def refuse(self, reason: str, message: str) -> None:
+        self._bus.publish(SafetyEvent(self.now(), reason, message, action="refuse"))
+
+    # --- what the engine asks -------------------------------------------------------------------
+
+    def count_in(self) -> bool:
+        """Enter the 3-2-1 before the belt moves; False when the state does not allow it."""
+        if self.state is SafetyState.COUNTDOWN:
+            return True
+        return self._fire(Trigger.COUNT_IN, "count-in") is SafetyState.COUNTDOWN
 
     async def take_control(self, source: str = "plan") -> None:
         await self._send(Op.REQUEST_CONTROL, self._link.request_control, source=source)
 
     async def start_belt(self, start_speed_kmh: float, source: str = "plan") -> None:
-        """Start the belt and command its start speed (never above the minimum of the caps).
-
-        Raises ``Refused`` while halted and ``CommandError`` when the treadmill says no (the
-        session is then halted).
-        """
-        if self.halt is not None:
-            raise Refused(self.halt.reason)
+        """Start the belt at its start speed (within the caps). Only in the count-in state, with
+        fresh telemetry; raises ``Refused`` otherwise and ``CommandError`` when the treadmill
+        says no (the session is then halted)."""
+        if self.state is not SafetyState.COUNTDOWN:
+            raise Refused(f"not counting in ({self.state})")
+        if not self.telemetry_fresh():
+            self.plan_request("start", accepted=False, reason="no recent data from the treadmill")
+            self.trip(Reason.WATCHDOG, detail="no recent data before the start")
+            raise Refused("stale telemetry")
         speed = clamp_speed(start_speed_kmh, self.caps).sent
+        self.plan_request("start")
         try:
             await self._send(Op.START, self._link.start, source=source, moving=True)
-            self.armed = True
-            self._stop_check = None
-            if self.watchdog.last_data_t is None:
-                # A belt that never sends data must not run unwatched: count from the Start.
-                self.watchdog.feed(self._loop.time())
+            self.belt_started = self.ever_started = True
+            self.rest = None
+            self._clear_alarm_quietly()
+            self.watchdog.feed(self._loop.time())  # armed from every Start
             await self._send_speed(speed, source=source)
         except (CommandRejected, CommandTimeout) as error:
             self.trip(Reason.COMMAND_FAILED, detail=str(error))
             raise
+        if self.state is SafetyState.COUNTDOWN:
+            self._fire(Trigger.BELT_STARTED, "belt started")
 
     def set_direction(self, direction: Direction, *, turning_from: Direction | None = None) -> None:
         caps = caps_for(direction, self._safety, self.limits)
         if turning_from is not None and turning_from is not direction:
             caps = strictest(caps_for(turning_from, self._safety, self.limits), caps)
         self.caps = caps
+        self.direction = direction
+
+    def begin_turn(self, to_direction: Direction, from_direction: Direction) -> None:
+        """A turn-around: the strictest caps of both directions apply from here."""
+        self.set_direction(to_direction, turning_from=from_direction)
+        self.sensor_limit_kmh = None
+        self.plan_request("turn")
+        self._fire(Trigger.TURN_BEGIN, f"turn to walk {to_direction}")
+
+    def end_turn(self) -> None:
+        self._fire(Trigger.TURN_END, "turned")
 
     def set_target(
         self,
@@ -198,11 +429,19 @@ class Supervisor:
         acceleration_kmh_per_s: float | None = None,
         source: str = "plan",
         bout_index: int | None = None,
-    ) -> Clamp:
+    ) -> TargetClamp:
         """Ask for a speed (and incline); the governor steps towards it. Returns the clamp."""
+        if source == "plan" and bout_index != self._bout_index:
+            self.sensor_limit_kmh = None  # a sensor's cap lasts for the rest of its bout
         self._bout_index = bout_index
         self._source = source
         clamp = clamp_speed(speed_kmh, self.caps)
+        if source == "plan":
+            self._bus.publish(
+                RequestDecided(
+                    self.now(), "set_target", source, True, clamp.reason or "", speed_kmh
+                )
+            )
         self._report_clamp("speed", clamp)
         self.target_speed_kmh = clamp.sent
         if incline_pct is not None and self.caps.supports_incline:
@@ -213,53 +452,62 @@ class Supervisor:
         self._wake.set()
         return clamp
 
-    def clear_target(self) -> None:
-        self.target_speed_kmh = None
+    def _sensor_limit(self, value: float | None, source: str) -> None:
+        """A sensor's cap for the rest of the bout: it can only lower the target."""
+        if value is None or not math.isfinite(value):
+            self.sensor_limit_kmh = None
+        else:
+            self.sensor_limit_kmh = max(0.0, value)
         self._wake.set()
+
+    def effective_target_kmh(self) -> float | None:
+        target = self.target_speed_kmh
+        if target is None or self.sensor_limit_kmh is None:
+            return target
+        return clamp_speed(min(target, self.sensor_limit_kmh), self.caps).sent
 
     @property
     def at_target(self) -> bool:
+        target = self.effective_target_kmh()
         return (
             self.armed
-            and self.target_speed_kmh is not None
+            and target is not None
             and self.sent_speed_kmh is not None
-            and abs(self.sent_speed_kmh - self.target_speed_kmh) < 1e-6
+            and abs(self.sent_speed_kmh - target) < 1e-6
         )
 
-    async def stop(self, source: str = "plan", *, timeout_s: float = STOP_TIMEOUT_S) -> bool:
-        """Disarm and send Stop; True when the treadmill confirmed (or was already stopped).
+    async def stop(self, source: str = "plan", *, timeout_s: float = STOP_TIMEOUT_S) -> str:
+        """Send Stop; returns the answer (success, a result code, timeout, link_lost, error).
 
-        Operation Failed is the spec's answer to Stop on a stopped belt (right after a reconnect,
-        or after a console stop), so it counts as stopped here; the telemetry still has to show
-        the belt slowing down (``StopCheck``), which catches a treadmill that refuses Stop.
+        Stop disarms first, so no queued moving command follows it. The answer is not proof of
+        rest: the ``RestWatch`` that the first Stop starts waits for telemetry (or the
+        treadmill's status) to confirm it, and escalates when it does not come.
         """
-        return await self._halt_belt(Op.STOP, self._link.stop, source, timeout_s) in (
-            "success",
-            "operation_failed",
-        )
+        return await self._halt_belt(Op.STOP, self._link.stop, source, timeout_s)
 
-    async def pause(self, source: str = "key") -> bool:
-        """The walker's pause brings the belt to rest with Stop, not FTMS Pause.
-
-        Pause keeps the treadmill's own target speed, so the Start that resumes would head
-        straight back to the old speed until the ramp's first target arrives (a second or more on
-        a slow treadmill). Stop clears that target: every restart begins at the belt's minimum
-        speed and ramps (design rule 3). The session's own clock and totals do not depend on the
-        treadmill's counters, so nothing is lost by it.
-        """
-        return await self.stop(source)
+    async def wait_for_stops(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """Until no Stop is waiting for its turn or its answer (bounded): before a suspend."""
+        deadline = self._loop.time() + timeout_s
+        await asyncio.sleep(0)
+        while self._stops_waiting > 0 or any(not t.done() for t in self._tasks):
+            if self._loop.time() >= deadline:
+                return
+            await asyncio.sleep(0.05)
 
     async def _halt_belt(
         self, op: Op, call: Callable[[], Awaitable[Any]], source: str, timeout_s: float
     ) -> str:
-        """Disarm and send one stopping procedure; returns the answer ("success", a result code,
-        "timeout", "link_lost" or "error")."""
-        self.armed = False
+        self.belt_started = False
         self.target_speed_kmh = None
+        self.sent_speed_kmh = None
         self._wake.set()
+        now = self._loop.time()
+        if self.rest is None or (self.rest.confirmed and not self.at_rest()):
+            self.rest = RestWatch(now)  # a later Stop never restarts a watch still running
+            self._next_escalation_t = now + ESCALATE_EVERY_S
         if not self._link_up():
             return "link_lost"
-        self._stop_check = StopCheck(self._loop.time())
+        self._stops_waiting += 1
         try:
             async with asyncio.timeout(timeout_s):
                 await self._send(op, call, source=source)
@@ -271,56 +519,9 @@ class Supervisor:
             return "link_lost"
         except CommandError:
             return "error"
+        finally:
+            self._stops_waiting -= 1
         return "success"
-
-    async def _safety_stop(self) -> None:
-        """Stop for a fault. When the answer does not confirm it and there is no telemetry to
-        judge the belt by, tell the walker at once and escalate (Pause, then Reset)."""
-        answer = await self._halt_belt(Op.STOP, self._link.stop, "safety", STOP_TIMEOUT_S)
-        if answer in ("success", "link_lost") or not self._link_up():
-            return
-        if answer == "operation_failed" or not self.watchdog.fired:
-            return  # the telemetry (StopCheck) judges whether the belt is really stopping
-        self.report_not_stopping(f"no answer to Stop ({answer}) and no data from the treadmill")
-        for op, call in ((Op.PAUSE, self._link.pause), (Op.RESET, self._link.reset)):
-            if await self._halt_belt(op, call, "safety", STOP_TIMEOUT_S) == "success":
-                return
-            if not self._link_up():
-                return
-
-    def trip(self, reason: Reason, *, detail: str = "", send_stop: bool = True) -> Halt:
-        """Latch a halt: disarm, stop the belt now (in the background), tell the engine.
-
-        A fault during the walker's own stop replaces it: only a key may clear it then.
-        """
-        message = MESSAGES[reason] + (f" ({detail})" if detail else "")
-        first = self.halt is None or (
-            self.halt.reason is Reason.WALKER_STOP and reason is not Reason.WALKER_STOP
-        )
-        if first:
-            self.halt = Halt(reason, message, self.now())
-        self.armed = False
-        self.target_speed_kmh = None
-        self._wake.set()
-        self._bus.publish(SafetyEvent(self.now(), str(reason), message, action="stop"))
-        if send_stop and self._link_up():
-            self._spawn(self._safety_stop())
-        halt = self.halt
-        assert halt is not None
-        if first:
-            self.on_halt(halt)
-        return halt
-
-    def rearm(self) -> None:
-        """Clear the halt (the walker pressed the key); the engine restarts from a ramp."""
-        self.halt = None
-        self._runaway.reset()
-        self._follow.reset()
-        self._not_stopping_reported = False
-        self._stop_retries = 0
-
-    def refuse(self, reason: str, message: str) -> None:
-        self._bus.publish(SafetyEvent(self.now(), reason, message, action="refuse"))
 
     # --- events from the machine ------------------------------------------------------------------
 
@@ -333,6 +534,8 @@ class Supervisor:
                 self._on_status(event)
             elif isinstance(event, LinkEvent):
                 self._on_link(event)
+            elif isinstance(event, LinkWrite):
+                self._on_link_write(event)
         except Exception as error:  # a bug here must not silently switch the checks off
             self._internal_error(error)
         try:
@@ -351,25 +554,39 @@ class Supervisor:
         if not task.cancelled() and task.exception() is not None:
             self._internal_error(task.exception() or RuntimeError("task ended"))
 
+    def _on_link_write(self, event: LinkWrite) -> None:
+        """The client's own Control Point writes go into the audit log like ours."""
+        source = f"link: {event.why}" if event.why else "link"
+        self._bus.publish(
+            CommandSent(self.now(), event.op, event.speed_kmh, event.incline_pct, source)
+        )
+        if event.result:
+            self._bus.publish(CommandAnswered(self.now(), event.op, event.result))
+
     def _on_telemetry(self, event: TelemetryEvent) -> None:
         now = self._loop.time()
         self.watchdog.feed(now)
-        self._wake_watchdog()
-        speed = getattr(event.data, "speed_kmh", None)
+        data = event.data
+        if data.inclination_pct is not None:
+            self.measured_incline_pct = data.inclination_pct
+        speed = data.speed_kmh
         if speed is None:
             return
         self.measured_speed_kmh = speed
-        # While treadctl drives the belt it knows what it asked for: a belt well above that is
-        # running away even below the cap (2 km/h backward must not become 4.5 km/h first).
+        if speed > MOVING_KMH:
+            self.ever_moved = True
+        if self.rest is not None:
+            self.rest.observe(now, speed)
+            if self.rest.confirmed:
+                self._rest_confirmed()
+        # Overspeed: the ceiling is the cap that applies now (the backward cap in backward bouts
+        # and in turns into or out of them), tightened to what treadctl asked for while it drives.
+        cap = self.caps.max_speed_kmh
         peak = self._history.peak(now)
-        ceiling = peak if self.armed and peak > 0 else max(self.caps.max_speed_kmh, peak)
+        ceiling = min(cap, peak) if self.armed and peak > 0 else cap
         if self._runaway.observe(now, speed, ceiling):
             self._runaway.reset()
-            detail = f"{speed:.1f} km/h measured, {ceiling:.1f} km/h allowed"
-            if self.halt is None:
-                self.trip(Reason.RUNAWAY, detail=detail)
-            else:
-                self._spawn(self._safety_stop())
+            self.trip(Reason.RUNAWAY, detail=f"{speed:.1f} km/h measured, {ceiling:.1f} allowed")
             return
         if self.armed and self.sent_speed_kmh is not None:
             if self._follow.observe(now, speed, self.sent_speed_kmh, self.sent_speed_t):
@@ -378,57 +595,54 @@ class Supervisor:
                 self.trip(Reason.IGNORE_COMMANDS, detail=detail)
             return
         self._follow.reset()
-        self._check_stopped(now, speed)
 
-    def _check_stopped(self, now: float, speed_kmh: float) -> None:
-        """After Stop the belt must keep slowing down; if not, say so and send Stop again."""
-        check = self._stop_check
-        if check is None or not check.observe(now, speed_kmh):
-            return
-        self.report_not_stopping(f"{speed_kmh:.1f} km/h measured")
-        # Escalate: Stop again, then Pause, then Reset (which sets the target speed to 0).
-        self._stop_retries += 1
-        attempt = self._stop_retries % 3
-        if attempt == 2:
-            self._spawn(self.pause("safety"))
-        elif attempt == 0:
-            self._spawn(self._reset_belt())
-        else:
-            self._spawn(self.stop("safety"))
+    def _rest_confirmed(self) -> None:
+        if self._alarm_up:
+            self._alarm_up = False
+            self._bus.publish(Alarm(self.now(), str(Reason.NOT_STOPPING), AT_REST_MESSAGE, False))
+            self._bus.publish(SafetyEvent(self.now(), "at_rest", AT_REST_MESSAGE, action="report"))
+            self._fire(Trigger.REST_CONFIRMED, "belt at rest")
+        self._next_escalation_t = math.inf
+        self._escalation = 0
+        self.on_change()
 
-    async def _reset_belt(self) -> None:
-        await self._halt_belt(Op.RESET, self._link.reset, "safety", STOP_TIMEOUT_S)
-
-    def belt_may_be_moving(self) -> bool:
-        """Whether the last telemetry (or the lack of it) leaves the belt possibly moving."""
-        speed = self.measured_speed_kmh
-        return self.watchdog.fired or speed is None or speed > MOVING_KMH
-
-    def report_not_stopping(self, detail: str) -> None:
-        """Tell the walker, once per halt, that only the console or the safety key can help."""
-        if self._not_stopping_reported:
-            return
-        self._not_stopping_reported = True
-        message = f"{MESSAGES[Reason.NOT_STOPPING]} ({detail})"
-        self._bus.publish(SafetyEvent(self.now(), str(Reason.NOT_STOPPING), message))
+    def _clear_alarm_quietly(self) -> None:
+        self._alarm_up = False
+        self._escalation = 0
+        self._next_escalation_t = math.inf
 
     def _on_status(self, event: StatusEvent) -> None:
+        driving = self.state is SafetyState.RUNNING and self.armed
         decision = decide_status(
             event.status,
             speed_cap_kmh=self.caps.max_speed_kmh,
             incline_cap_pct=self.caps.max_incline_pct,
-            driving=self.armed,
+            driving=driving,
         )
-        if decision.action is Action.HALT and decision.reason is not None:
+        reason = decision.reason
+        if reason is None:
+            return
+        if decision.stopped and self.rest is not None:
+            self.rest.treadmill_stopped()
+            if self.rest.confirmed and not self.telemetry_fresh():
+                self._rest_confirmed()
+        if decision.action is Action.HALT:
             detail = f"{decision.speed_kmh:g} km/h" if decision.speed_kmh is not None else ""
-            self.trip(decision.reason, detail=detail)  # also while halted: the walker is told
-        elif decision.action is Action.ADOPT and decision.reason is not None:
-            self._adopt(decision.reason, decision.speed_kmh, decision.incline_pct)
-        elif decision.action is Action.REPORT and decision.reason is not None:
-            if decision.reason is Reason.CONSOLE_START:
-                self._stop_check = None  # the walker started it at the console: don't fight it
-            message = MESSAGES[decision.reason]
-            self._bus.publish(SafetyEvent(self.now(), str(decision.reason), message, "report"))
+            self.trip(reason, detail=detail)  # also while halted: the latch keeps the strongest
+        elif decision.action is Action.ADOPT:
+            self._adopt(reason, decision.speed_kmh, decision.incline_pct)
+        elif decision.action is Action.REPORT:
+            if reason is Reason.CONSOLE_START:
+                # The walker started the belt at the console: don't fight it, but nothing moves it
+                # from here until the walker re-arms with the belt at rest.
+                self.rest = None
+                self._clear_alarm_quietly()
+                self.machine.latch_halt(Latch.KEY_ONLY, str(reason))
+                self.ever_moved = True
+            elif self.machine.state is SafetyState.TURNING and decision.speed_kmh is not None:
+                self.sent_speed_kmh = None  # a console change during a turn is undone, not kept
+                self._wake.set()
+            self._bus.publish(SafetyEvent(self.now(), str(reason), MESSAGES[reason], "report"))
 
     def _adopt(self, reason: Reason, speed_kmh: float | None, incline_pct: float | None) -> None:
         now = self._loop.time()
@@ -450,10 +664,61 @@ class Supervisor:
             self.connected = False
             self.watchdog.last_data_t = None
             self.measured_speed_kmh = None  # unknown until the treadmill speaks again
+            self.measured_incline_pct = None
+            self.belt_started = False
             self._runaway.reset()
-            self.trip(Reason.LINK_LOST, detail=event.reason, send_stop=False)
+            was = self.state
+            if was is not SafetyState.ENDING and was is not SafetyState.ENDED:
+                self.trip(Reason.LINK_LOST, detail=event.reason, send_stop=False)
+            self._fire(Trigger.LINK_LOST, event.reason or "link lost")
         else:
             self.connected = True
+            self.on_change()
+
+    def reconnected(self) -> None:
+        """The engine reconnected; the Stop it sends next is the first command."""
+        self.connected = True
+        self._fire(Trigger.RECONNECTED, "reconnected")
+
+    # --- the guard: watchdog and rest, on the loop clock ------------------------------------------
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(GUARD_TICK_S)
+            self._check_guard(self._loop.time())
+
+    def _check_guard(self, now: float) -> None:
+        if self._link_up() and self.watchdog.check(now + TIME_EPS_S):
+            detail = f"{self.watchdog.timeout_s:g} s without data"
+            if self.machine.driving or self.belt_started or self.state in _STOPPED_BY_US:
+                # Driving: stop. Already stopped: logged, and the halt becomes key-only.
+                self.trip(Reason.WATCHDOG, detail=detail)
+            else:
+                self._bus.publish(
+                    SafetyEvent(self.now(), str(Reason.WATCHDOG), detail, action="report")
+                )
+        rest = self.rest
+        if rest is None or rest.confirmed:
+            return
+        if not self._alarm_up and rest.overdue(now, self.telemetry_fresh()):
+            self._raise_alarm(rest.describe(now, self.measured_speed_kmh))
+        if self._alarm_up and now >= self._next_escalation_t - TIME_EPS_S and self._link_up():
+            self._next_escalation_t = now + ESCALATE_EVERY_S
+            self._escalation += 1
+            if self._escalation % 2 == 0:
+                self._spawn(self._halt_belt(Op.RESET, self._link.reset, SOURCE_SAFETY, 3.0))
+            else:
+                self._spawn(self.stop(SOURCE_SAFETY))
+
+    def _raise_alarm(self, detail: str) -> None:
+        """The belt is not confirmed at rest after Stop: say so loudly, everywhere, until it is."""
+        self._alarm_up = True
+        message = f"{MESSAGES[Reason.NOT_STOPPING]} ({detail})"
+        self._next_escalation_t = self._loop.time()
+        if self.state not in (SafetyState.ENDING, SafetyState.ENDED):
+            self.trip(Reason.NOT_STOPPING, detail=detail, send_stop=False)
+        self._bus.publish(Alarm(self.now(), str(Reason.NOT_STOPPING), message, True))
+        self._fire(Trigger.REST_UNCONFIRMED, "belt not confirmed at rest")
 
     # --- the governor: steps the belt towards the target ------------------------------------------
 
@@ -465,6 +730,8 @@ class Supervisor:
                 await self._step_towards_target()
             except Refused:
                 continue
+            except OutOfRange as error:
+                self.refuse("out_of_range", f"not sent: {error}")
             except (CommandRejected, CommandTimeout) as error:
                 self.trip(Reason.COMMAND_FAILED, detail=str(error))
             except CommandError:
@@ -472,18 +739,22 @@ class Supervisor:
 
     async def _step_towards_target(self) -> None:
         while self.armed and self.target_speed_kmh is not None:
+            target = self.effective_target_kmh()
+            assert target is not None
+            sent = self.sent_speed_kmh
             incline = self.target_incline_pct
-            if incline is not None and incline != self.sent_incline_pct:
+            incline_due = incline is not None and incline != self.sent_incline_pct
+            slowing = sent is None or target < sent - 1e-6
+            # Slowing down: speed before incline. Speeding up: incline first, then the ramp.
+            if slowing:
+                await self._send_speed(target, source=self._source)
+                continue
+            if incline_due and incline is not None:
                 await self._send_incline(incline, source=self._source)
                 continue
-            target = self.target_speed_kmh
-            sent = self.sent_speed_kmh
             if sent is not None and abs(sent - target) < 1e-6:
                 self.on_target_reached()
                 return
-            if sent is None or target < sent:
-                await self._send_speed(target, source=self._source)
-                continue
             step = ramp_step(self.caps, self._accel_kmh_per_s)
             due = self.sent_speed_t + step.interval_s
             if self._loop.time() < due - TIME_EPS_S:
@@ -492,16 +763,15 @@ class Supervisor:
                     async with asyncio.timeout_at(due):
                         await self._wake.wait()
                 continue  # re-read everything: the target or the state may have changed
-            await self._send_speed(next_ramp_speed(sent, target, step), source=self._source)
+            next_kmh = next_ramp_speed(sent or target, target, step)
+            await self._send_speed(next_kmh, source=self._source)
 
     # --- the one path to the Control Point --------------------------------------------------------
 
     async def _send_speed(self, speed_kmh: float, *, source: str) -> None:
         speed = clamp_speed(speed_kmh, self.caps).sent
-        now = self._loop.time()
         self.sent_speed_kmh = speed
-        self.sent_speed_t = now
-        self._history.record(now, speed)
+        self._history.record(self._loop.time(), speed)
         await self._send(
             Op.SET_SPEED,
             lambda: self._link.set_speed(speed),
@@ -509,6 +779,7 @@ class Supervisor:
             moving=True,
             speed_kmh=speed,
         )
+        self.sent_speed_t = self._loop.time()  # checks count from the acknowledgement
 
     async def _send_incline(self, incline_pct: float, *, source: str) -> None:
         incline = clamp_incline(incline_pct, self.caps).sent
@@ -521,6 +792,13 @@ class Supervisor:
             incline_pct=incline,
         )
 
+    def _may_move(self, op: Op) -> bool:
+        if self._stops_waiting > 0 or not self.telemetry_fresh():
+            return False
+        if op is Op.START:
+            return self.state is SafetyState.COUNTDOWN
+        return self.armed
+
     async def _send(
         self,
         op: Op,
@@ -531,14 +809,21 @@ class Supervisor:
         speed_kmh: float | None = None,
         incline_pct: float | None = None,
     ) -> Any:
+        if moving and not self._may_move(op):
+            raise Refused(op)
         async with self._lock:
-            # Checked after the lock: a Stop that was queued meanwhile must win.
-            if moving and (self.halt is not None or (op is not Op.START and not self.armed)):
+            # Checked again after the lock: a Stop that was queued meanwhile must win.
+            if moving and not self._may_move(op):
                 raise Refused(op)
             self._bus.publish(CommandSent(self.now(), str(op), speed_kmh, incline_pct, source))
             try:
                 async with asyncio.timeout(COMMAND_TIMEOUT_S):
                     result = await call()
+            except OutOfRange as error:
+                self._bus.publish(
+                    RequestDecided(self.now(), str(op), source, False, f"not sent: {error}")
+                )
+                raise
             except CommandRejected as error:
                 self._bus.publish(CommandAnswered(self.now(), str(op), error.result))
                 raise
@@ -557,7 +842,12 @@ class Supervisor:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _report_clamp(self, field: str, clamp: Clamp) -> None:
+    def incline_within(self, cap_pct: float) -> bool:
+        """The measured incline is within ``cap_pct`` (or the treadmill reports none)."""
+        measured = self.measured_incline_pct
+        return measured is None or measured <= cap_pct + INCLINE_TOLERANCE_PCT
+
+    def _report_clamp(self, field: str, clamp: TargetClamp) -> None:
         if clamp.reason is None or clamp.reason == "rounded to the increment":
             return
         self._bus.publish(
@@ -572,21 +862,5 @@ class Supervisor:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _wake_watchdog(self) -> None:
-        pass  # the watchdog task re-reads the deadline when it wakes
 
-    async def _watch(self) -> None:
-        """Stale telemetry → halt. Sleeps until the current deadline, then re-checks."""
-        while True:
-            deadline = self.watchdog.deadline()
-            if deadline is None or self.watchdog.fired:
-                await asyncio.sleep(self.watchdog.timeout_s)
-                continue
-            if self._loop.time() < deadline - TIME_EPS_S:
-                await asyncio.sleep(deadline - self._loop.time())
-                continue
-            if self.watchdog.check(self._loop.time() + TIME_EPS_S) and self._link_up():
-                if self.halt is None:
-                    self.trip(Reason.WATCHDOG, detail=f"{self.watchdog.timeout_s:g} s without data")
-                else:
-                    self._spawn(self._safety_stop())
+__all__ = ["Halt", "Refused", "Supervisor"]

@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any
 
 from treadctl.controls import Request, RequestKind, RequestResult
 from treadctl.errors import (
+    EXIT_BELT_MAY_BE_MOVING,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SAFETY_STOP,
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 # Headless runs have no keys: after a fault, wait this long (for a remote re-arm, if enabled)
 # before ending the session with a safety stop.
 HEADLESS_REARM_TIMEOUT_S = 30.0
+HEADLESS_PAUSE_TIMEOUT_S = 600.0  # the default of ``[safety] pause_timeout_s``
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,13 @@ class RunOptions:
     audit: Path | None = None
     config: Path | None = None
     speech: bool = True
+    quirks: str | None = None  # --quirks LIST (presets), replacing config and known-device table
+    transport: str | None = None  # --transport SPEC: a bumble HCI transport instead of BlueZ
+    adapter: str | None = None  # --adapter NAME: the BlueZ adapter (hci0, hci1, ...)
+    hr_device: str | None = None  # --hr ADDRESS: a heart-rate strap (else [heart_rate] device)
+    sim_hr: str | None = None  # --sim-hr 90,120@60: a simulated strap's schedule
+    sim_hr_faults: Sequence[str] = ()  # --sim-hr-fault NAME@SECONDS
+    checkin: Any = None  # treadctl.checkins.flow.CheckinAnswers from the command line
     display: str | None = None  # --display [HOST:]PORT: the view-only big screen
 
 
@@ -66,12 +78,17 @@ class Wired:
     simulator: Any = None  # simulators.treadmill.SimulatedTreadmill with --simulate
     audit_path: Path | None = None
     closers: list[Callable[[], Any]] = field(default_factory=list)
+    recorder: Any = None  # treadctl.history.recorder.Recorder, once attached
 
     def request(self, request: Request) -> RequestResult:
         return self.session.request(request)  # type: ignore[no-any-return,unused-ignore]
 
 
 def exit_status(ended: SessionEnded | None) -> int:
+    """0 completed, 3 safety stop, 130 interrupted; 4 whenever the belt was not confirmed at
+    rest, whatever else happened (the walker must use the console stop)."""
+    if ended is not None and not ended.belt_at_rest:
+        return EXIT_BELT_MAY_BE_MOVING
     if ended is None or ended.status is EndStatus.SAFETY_STOP:
         return EXIT_SAFETY_STOP
     if ended.status is EndStatus.INTERRUPTED:
@@ -82,7 +99,7 @@ def exit_status(ended: SessionEnded | None) -> int:
 def prepare(options: RunOptions) -> Wired:
     """Everything that can fail on bad input, before anything connects (errors exit 2)."""
     from treadctl.config import load_config
-    from treadctl.plan import build_plan
+    from treadctl.plan import plan_profile
     from treadctl.profile.loading import load_profile
     from treadctl.session.engine import Session, SessionOptions
 
@@ -90,14 +107,15 @@ def prepare(options: RunOptions) -> Wired:
         raise UsageError("--fast only works with --simulate (a real belt runs in real time)")
     if options.faults and not options.simulate:
         raise UsageError("--sim-fault only works with --simulate")
+    if (options.sim_hr or options.sim_hr_faults) and not options.simulate:
+        raise UsageError("--sim-hr and --sim-hr-fault only work with --simulate")
     loaded = load_config(options.config)
     config = loaded.config
     profile = load_profile(options.profile)
-    bouts = profile.expand()
     safety = config.safety
 
     def plan_for(limits: Any) -> Any:
-        return build_plan(profile.name, bouts, safety, limits)
+        return plan_profile(profile, safety, limits)
 
     plan = plan_for(None)  # checks the profile against the caps now; re-planned on connect
     link, simulator = _make_link(options, config)
@@ -105,31 +123,56 @@ def prepare(options: RunOptions) -> Wired:
     session_options = SessionOptions(
         body_mass_kg=config.body_mass_kg,
         rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S if options.headless else None,
+        pause_timeout_s=safety.pause_timeout_s if options.headless else None,
         auto_confirm_turns=options.headless,
         allow_remote_start=config.mqtt.commands.enabled and config.mqtt.commands.allow_start,
     )
     session = Session(plan, link, bus, safety, session_options, plan_for_limits=plan_for)
-    return Wired(options, config, profile.name, plan, bus, session, link, simulator)
+    wired = Wired(options, config, profile.name, plan, bus, session, link, simulator)
+    _prepare_heart_rate(wired, profile)
+    return wired
+
+
+def _prepare_heart_rate(wired: Wired, profile: Any) -> None:
+    from treadctl.hr.attach import prepare_heart_rate
+
+    prepare_heart_rate(wired, profile)
 
 
 def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
+    """The link for this run. Every way it can fail before connecting fails here, exit 2, before
+    any screen opens: bad quirks or transport, no treadmill given, no Bluetooth (BlueZ)."""
+    from treadctl.ble.links import check_radio, make_client, parse_quirks, radio
+
+    quirks = parse_quirks(options.quirks)
     if options.simulate:
         from simulators.faults import FaultSpecError
         from simulators.personalities import UnknownPersonality
         from treadctl.ble.simulate import simulated_link
 
+        if options.transport or options.adapter:
+            raise UsageError(
+                "--simulate runs the simulator inside treadctl; for one over a transport run "
+                "`treadctl sim` and use --transport instead of --simulate"
+            )
         try:
-            return simulated_link(options.personality, list(options.faults))
+            return simulated_link(
+                options.personality,
+                list(options.faults),
+                quirks=quirks,
+                device_settings=config.devices,
+            )
         except (FaultSpecError, UnknownPersonality, ValueError) as error:
             raise UsageError(str(error)) from None
-    address = options.device or config.last_device
-    if not address:
+    where = radio(options.transport, options.adapter)
+    # Over a transport with no --device: the first FTMS treadmill heard on it.
+    address = options.device or ("" if where.transport else config.last_device)
+    if not address and where.uses_bluez:
         raise UsageError(
             "no treadmill given: use --device ADDRESS (see `treadctl scan`) or --simulate"
         )
-    from treadctl.ble.client import FtmsClient
-
-    return FtmsClient(address), None
+    check_radio(where)
+    return make_client(address or "", where, quirks, config.devices), None
 
 
 def attach_sinks(wired: Wired) -> None:
@@ -140,13 +183,28 @@ def attach_sinks(wired: Wired) -> None:
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
     wired.closers.append(AuditLog(audit_path).attach(wired.bus).close)
+    _attach_heart_rate(wired)
     _attach_recorder(wired)
     _attach_mqtt(wired)
     _attach_display(wired)
     if wired.options.headless:
         from treadctl.session.headless import HeadlessPrinter
 
-        HeadlessPrinter().attach(wired.bus)
+        loop = asyncio.get_running_loop()
+
+        def output_closed() -> None:  # from the printer's thread
+            quit_request = Request(RequestKind.QUIT, source="signal:SIGPIPE")
+            loop.call_soon_threadsafe(wired.session.request, quit_request)
+
+        printer = HeadlessPrinter(on_closed=output_closed).attach(wired.bus)
+        wired.closers.append(printer.close)
+        printer.say(f"audit log: {audit_path}")
+
+
+def _attach_heart_rate(wired: Wired) -> None:
+    from treadctl.hr.attach import attach_heart_rate
+
+    attach_heart_rate(wired)
 
 
 def _attach_voice(wired: Wired) -> None:
@@ -218,7 +276,13 @@ def _attach_recorder(wired: Wired) -> None:
     except Exception as error:  # the history must never stop a session from running safely
         log.warning("history recording is off for this session: %s", error)
         return
+    wired.recorder = recorder
     wired.closers.append(recorder.close)
+    from treadctl.history.device_info import attach_device_info
+
+    wired.closers.append(
+        attach_device_info(wired.bus, wired.link, lambda: getattr(recorder, "session_id", None))
+    )
 
 
 def _attach_mqtt(wired: Wired) -> None:
@@ -231,10 +295,39 @@ def _attach_mqtt(wired: Wired) -> None:
     device_id = _device_label(wired)
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
-        device_id = f"simulator-{socket.gethostname()}"
-    attachment = attach_mqtt(wired.bus, wired.session, wired.config.mqtt, device_id)
+        device_id = f"simulator-{socket.gethostname()}" + _person_suffix()
+    attachment = attach_mqtt(
+        wired.bus,
+        wired.session,
+        wired.config.mqtt,
+        device_id,
+        heart_rate=_hr_source(wired),
+        identity=_mqtt_identity(wired),
+    )
     if attachment is not None:
         wired.closers.append(attachment.close)
+
+
+def _hr_source(wired: Wired) -> bool:
+    """A heart-rate source exists: a strap, or the simulator's treadmill (it sends one)."""
+    plan = getattr(wired, "heart_rate", None)
+    return wired.options.simulate or getattr(plan, "strap", None) is not None
+
+
+def _person_suffix() -> str:
+    """``-<person>`` for a named person: two people's dry runs on one machine get their own
+    topics and client ids instead of knocking each other off the broker."""
+    from treadctl.paths import DEFAULT_PERSON, current_person
+
+    person = current_person()
+    return "" if person == DEFAULT_PERSON else f"-{person}"
+
+
+def _mqtt_identity(wired: Wired) -> dict[str, str]:
+    """The person and profile every MQTT state message names (for the clinic view)."""
+    from treadctl.paths import current_person
+
+    return {"person": current_person(), "profile": wired.profile_name}
 
 
 async def run_wired(wired: Wired) -> SessionEnded:
@@ -250,19 +343,68 @@ async def run_wired(wired: Wired) -> SessionEnded:
         _close(wired)
 
 
+# Every way out sends Stop first. These end the session (the terminal closed, an SSH session
+# dropped, tmux killed, Ctrl-\\); SIGTSTP (Ctrl-Z) stops the belt before the process suspends.
+QUIT_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+
+
 def _install_signals(loop: asyncio.AbstractEventLoop, wired: Wired) -> list[int]:
-    """Ctrl-C and SIGTERM ask the session to quit: the belt stops before the link closes."""
+    """Signal handlers that ask the session's door: they never write to a terminal or pipe
+    themselves (a dead or full pipe must not block the loop before Stop is sent)."""
     installed: list[int] = []
 
-    def on_signal(signum: int) -> None:
-        print(f"treadctl: {signal.Signals(signum).name}: stopping the belt", file=sys.stderr)
-        wired.session.request(Request(RequestKind.QUIT, source="signal"))
+    def on_quit(signum: int) -> None:
+        name = signal.Signals(signum).name
+        wired.session.request(Request(RequestKind.QUIT, source=f"signal:{name}"))
+        notice(f"treadctl: {name}: stopping the belt")
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    def on_suspend(signum: int) -> None:
+        wired.session.request(Request(RequestKind.STOP, source="signal:SIGTSTP"))
+        notice("treadctl: Ctrl-Z: stopping the belt before suspending; re-arm after fg")
+        loop.create_task(_suspend_after_stop(wired))
+
+    handlers: list[tuple[str, Callable[[int], None]]] = [(n, on_quit) for n in QUIT_SIGNALS]
+    if wired.options.headless:
+        handlers.append(("SIGTSTP", on_suspend))
+    for name, handler in handlers:
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, on_signal, sig)
+            loop.add_signal_handler(sig, handler, sig)
             installed.append(sig)
     return installed
+
+
+async def _suspend_after_stop(wired: Wired) -> None:
+    """Ctrl-Z: once the Stop has been sent (bounded), suspend for real; the halt stays latched,
+    so after ``fg`` the belt only moves again after a re-arm."""
+    supervisor = wired.session.supervisor
+    if supervisor is not None:
+        await supervisor.wait_for_stops()
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def notice(message: str) -> None:
+    """A line for stderr that can never block the loop or raise (the terminal may be gone):
+    written by a daemon thread of its own."""
+    global _notice_thread
+    _NOTICES.put(message)
+    if _notice_thread is None:
+        _notice_thread = threading.Thread(target=_write_notices, name="notices", daemon=True)
+        _notice_thread.start()
+
+
+def _write_notices() -> None:
+    while True:
+        message = _NOTICES.get()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+
+
+_NOTICES: SimpleQueue[str] = SimpleQueue()
+_notice_thread: threading.Thread | None = None
 
 
 def _close(wired: Wired) -> None:
@@ -279,6 +421,7 @@ def run_session(options: RunOptions) -> int:
     from treadctl.clock import run as run_loop
 
     wired = prepare(options)
+    _checkins(wired, None, before=True)
     if not options.headless:
         status = _run_with_ui(wired)
         if status is not None:
@@ -286,7 +429,18 @@ def run_session(options: RunOptions) -> int:
         wired.options = _headless(options)
         wired.session.options = _with_headless(wired.session.options)
     ended = run_loop(run_wired(wired), virtual=options.fast)
+    _checkins(wired, ended, before=False)
     return _report(wired, ended)
+
+
+def _checkins(wired: Wired, ended: SessionEnded | None, *, before: bool) -> None:
+    """Effort and knee pain: the morning-after question before, this session's after."""
+    from treadctl.checkins.flow import after_session, before_session
+
+    if before:
+        before_session(wired)
+    else:
+        after_session(wired, ended)
 
 
 def _run_with_ui(wired: Wired) -> int | None:
@@ -307,6 +461,7 @@ def _run_with_ui(wired: Wired) -> int | None:
     )
     ended = ended if isinstance(ended, SessionEnded) else wired.session.ended
     _print_ending(wired, ended)
+    _checkins(wired, ended, before=False)
     return _report(wired, ended)
 
 
@@ -314,10 +469,10 @@ def _print_ending(wired: Wired, ended: SessionEnded | None) -> None:
     """Once the terminal UI has closed: how the session ended, and where its log is."""
     from treadctl.session.headless import describe
 
-    if ended is not None:
-        print(describe(ended))
     if wired.audit_path is not None:
-        print(f"audit log: {wired.audit_path}")
+        _say(f"audit log: {wired.audit_path}")
+    if ended is not None:
+        _say(describe(ended) or "")
 
 
 def _headless(options: RunOptions) -> RunOptions:
@@ -330,16 +485,20 @@ def _with_headless(session_options: Any) -> Any:
     from dataclasses import replace
 
     return replace(
-        session_options, rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S, auto_confirm_turns=True
+        session_options,
+        rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S,
+        pause_timeout_s=HEADLESS_PAUSE_TIMEOUT_S,
+        auto_confirm_turns=True,
     )
 
 
 def _report(wired: Wired, ended: SessionEnded | None) -> int:
     if wired.session.error is not None:
-        print(
-            f"treadctl: internal error: {wired.session.error}; the belt was sent Stop",
-            file=sys.stderr,
-        )
-    if wired.audit_path is not None and wired.options.headless:
-        print(f"audit log: {wired.audit_path}")
+        _say(f"treadctl: internal error: {wired.session.error}; the belt was sent Stop", sys.stderr)
     return exit_status(ended)
+
+
+def _say(text: str, out: Any = None) -> None:
+    """Print, but a closed stdout or stderr never turns an honest exit status into another."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=out if out is not None else sys.stdout, flush=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from treadctl.history import db, report
 from treadctl.history.db import HistoryError, SessionRecord
@@ -64,7 +65,32 @@ class HistoryReader:
         plan = find_active(sessions, plans, include_simulated=False)
         if plan is None:
             return None
-        return compute(plan, sessions, today=self._today())
+        checkins, max_pain, max_effort = self._checkins()
+        return compute(
+            plan,
+            sessions,
+            today=self._today(),
+            checkins=checkins,
+            max_pain=max_pain,
+            max_effort=max_effort,
+        )
+
+    def _checkins(self) -> tuple[dict[int, Any], int, int]:
+        """Check-ins (read-only: a missing table is none) and the configured limits, so the
+        screen holds a week back exactly as ``treadctl progress`` does."""
+        from treadctl.checkins.config import CheckinConfig
+        from treadctl.checkins.store import all_checkins
+
+        limits = CheckinConfig()
+        try:
+            from treadctl.config import load_config
+
+            limits = load_config().config.checkins
+        except Exception:  # a broken configuration is reported where it is used, not here
+            pass
+        with self._reading() as conn:
+            checkins = {} if conn is None else all_checkins(conn)
+        return checkins, limits.max_pain, limits.max_effort
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection | None]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from treadctl.config import SafetyConfig
 from treadctl.errors import ProfileError
 from treadctl.limits import DeviceLimits
-from treadctl.plan import Plan, build_plan
+from treadctl.plan import Plan, plan_profile
 from treadctl.profile.models import Profile
 from treadctl.tui import fmt
 from treadctl.tui.outline import Outline, outline_from_plan
@@ -30,7 +30,7 @@ def preview(
     limits: DeviceLimits | None = None,
 ) -> Preview:
     try:
-        plan: Plan | None = build_plan(profile.name, profile.expand(), safety, limits)
+        plan: Plan | None = plan_profile(profile, safety, limits)
     except ProfileError as error:
         plan = None
         problem = str(error)

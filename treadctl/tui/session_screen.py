@@ -269,6 +269,8 @@ class SessionScreen(Screen[None]):
             speeds = [to_unit(s, unit) for _, s in view.speed_history]
             self.query_one(Sparkline).data = speeds
         message = view.last_clamp and f"capped: {view.last_clamp}"
+        if view.heart_rate_banner:  # stays up while the heart-rate ceiling is not active
+            message = view.heart_rate_banner
         if view.safety_message and view.state is not SessionState.FAULT:
             message = view.safety_message
         self.query_one("#message", Static).update(message or "")
@@ -277,7 +279,8 @@ class SessionScreen(Screen[None]):
     def _starting_count(self, now: float) -> bool:
         """A 3-2-1 before the belt starts or restarts is on (not a turn's count-in)."""
         view = self.view
-        return view.countdown_shown(now) is not None and view.countdown_purpose != "turn"
+        counting = view.countdown_shown(now) not in (None, "GO")
+        return counting and view.countdown_purpose != "turn"
 
     def _count_text(self, now: float) -> tuple[str, str]:
         """The big number and what it counts: a 3-2-1, the turn, or the bout's time left."""

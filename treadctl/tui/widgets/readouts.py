@@ -30,7 +30,9 @@ class Readouts(Static):
             _one(view.measured_incline_pct if live else None),
         )
         heart = "–" if view.heart_rate_bpm is None or not live else str(view.heart_rate_bpm)
-        table.add_row("heart bpm", "", heart)
+        # The trust state beside the number: "no contact", "frozen", ... (nothing when unknown).
+        trust = (view.heart_rate_trust or "").replace("_", " ")
+        table.add_row("heart bpm", "" if trust in ("", "good") else trust, heart)
         self.update(table)
 
 
