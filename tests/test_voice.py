@@ -11,6 +11,7 @@ import time
 import wave
 from array import array
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -92,12 +93,13 @@ def _script() -> list[SessionEvent]:
         PhaseChanged(4.0, PhaseName.RAMP, bout_index=0),
     ]
     events += [Telemetry(4.0 + s, 3.0) for s in range(1, 121)]
-    events += [Countdown(124.0 + i, 3 - i, "turn") for i in range(4)]
+    # As the engine does it: the belt slows, the turn's hold, its last 3 s counted, the next bout.
+    turn = PhaseChanged(
+        126.0, PhaseName.TURN, bout_index=1, duration_s=5.0, detail="turn to walk backward"
+    )
+    events += [turn, *[Countdown(128.0 + i, 3 - i, "turn") for i in range(4)]]
     events += [
-        PhaseChanged(
-            128.0, PhaseName.TURN, bout_index=1, duration_s=5.0, detail="turn to walk backward"
-        ),
-        BoutStarted(133.0, 1, 2, "Back", B, 120, 1.3, 2.0, "small steps"),
+        BoutStarted(131.0, 1, 2, "Back", B, 120, 1.3, 2.0, "small steps"),
         PhaseChanged(133.0, PhaseName.RAMP, bout_index=1),
         PhaseChanged(140.0, PhaseName.PAUSED, bout_index=1, detail="paused by you"),
         PhaseChanged(150.0, PhaseName.RAMP, bout_index=1, duration_s=113.0),
@@ -110,8 +112,11 @@ def _script() -> list[SessionEvent]:
     return events
 
 
+PLAN = [SimpleNamespace(index=0, direction=F), SimpleNamespace(index=1, direction=B)]
+
+
 def _cues(config: VoiceConfig | None = None, units: str = "kmh") -> list[CueText]:
-    coach = Coach(config or VoiceConfig(), units)  # type: ignore[arg-type]
+    coach = Coach(config or VoiceConfig(), units, bouts=lambda: PLAN)  # type: ignore[arg-type]
     return [cue for event in _script() for cue in coach.cues_for(event)]
 
 
@@ -129,7 +134,10 @@ def test_every_kind_of_cue_is_made_in_plain_words() -> None:
         "Turn around in three.",
         "Two.",
         "One.",
-        "You can turn now.",
+        "You can turn now: face away from the console.",
+        "Walking on in three.",
+        "Two.",
+        "One.",
         "Start walking backward, one point three kilometres an hour, incline two percent,"
         " two minutes. Small steps.",
         "Paused. The belt is stopping.",
@@ -173,7 +181,9 @@ def test_a_turn_without_a_count_in_is_still_announced() -> None:
     coach = Coach()
     coach.cues_for(BoutStarted(0.0, 0, 2, "Fwd", F, 30, 3.0, 0.0))
     cues = coach.cues_for(PhaseChanged(30.0, PhaseName.TURN, 1, 5.0, "turn to walk backward"))
-    assert [c.text for c in cues] == ["Turn around now: face away from the console."]
+    assert [c.text for c in cues] == ["You can turn now: face away from the console."]
+    waiting = PhaseChanged(35.0, PhaseName.TURN, 1, None, "press a key when you have turned round")
+    assert [c.text for c in coach.cues_for(waiting)] == ["Press Enter when you have turned round."]
 
 
 def test_time_left_waits_while_the_bout_clock_is_stopped() -> None:
@@ -253,7 +263,11 @@ def test_every_cue_is_an_event_and_spoken_when_a_program_is_there() -> None:
         return spy[0]
 
     coach = VoiceCoach(
-        VoiceConfig(), "kmh", which=lambda name: "/usr/bin/espeak-ng", speaker_factory=factory
+        VoiceConfig(),
+        "kmh",
+        which=lambda name: "/usr/bin/espeak-ng",
+        speaker_factory=factory,
+        bouts=lambda: PLAN,
     )
     seen = _run_on_bus(coach)
     cues = [e for e in seen if isinstance(e, Cue)]

@@ -217,6 +217,7 @@ def _attach_voice(wired: Wired) -> None:
         speech=wired.options.speech,
         headless=wired.options.headless,
         virtual_clock=wired.options.fast,
+        bouts=lambda: wired.session.plan.bouts,
     )
     wired.closers.append(coach.close)
 

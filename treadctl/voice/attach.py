@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, TextIO
+from typing import Any, ClassVar, TextIO
 
 from treadctl.events import Alarm, Cue, EventBus, SessionEvent
 from treadctl.units import SpeedUnit
@@ -44,9 +44,10 @@ class VoiceCoach:
         out: TextIO | None = None,
         which: Which = shutil.which,
         speaker_factory: Callable[..., Speaker] = Speaker,
+        bouts: Callable[[], Sequence[Any]] = lambda: (),
     ) -> None:
         self.config = config
-        self.coach = Coach(config, units)
+        self.coach = Coach(config, units, bouts=bouts)
         self._bus: EventBus | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._headless = headless
@@ -143,9 +144,12 @@ def attach_voice(
     speech: bool,
     headless: bool,
     virtual_clock: bool = False,
+    bouts: Callable[[], Sequence[Any]] = lambda: (),
 ) -> VoiceCoach:
-    """The session's voice (speech off on the virtual clock, whose minutes pass in an instant)."""
-    coach = VoiceCoach(config, units, speech=speech and not virtual_clock, headless=headless)
+    """The session's voice (speech off on the virtual clock, whose minutes pass in an instant).
+    ``bouts`` gives the plan's bouts, for the count-in before each turn-around."""
+    speech = speech and not virtual_clock
+    coach = VoiceCoach(config, units, speech=speech, headless=headless, bouts=bouts)
     with contextlib.suppress(RuntimeError):
         coach.bind_loop(asyncio.get_running_loop())
     return coach.attach(bus)

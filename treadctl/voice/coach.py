@@ -8,7 +8,9 @@ timer of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from treadctl.direction import Direction
 from treadctl.events import (
@@ -67,8 +69,11 @@ class Coach:
     _points_left: list[float] = field(default_factory=list)
     _halfway_due: bool = False
     _last_direction: Direction | None = None
-    _turn_counted: bool = False  # a turn Countdown was heard since the last bout started
     _turn_announced: bool = False
+    # The plan's bouts (``direction`` each), to count the walker in to a turn-around.
+    bouts: Callable[[], Sequence[Any]] = field(default=lambda: ())
+    _turn_in_left: list[int] = field(default_factory=list)
+    _turn_in_said: bool = False
     _next_direction: Direction | None = None
 
     def cues_for(self, event: SessionEvent) -> list[CueText]:
@@ -95,7 +100,8 @@ class Coach:
         if view.state is not SessionState.RUNNING:
             return float("inf")
         anchor = view.bout_anchor_t_s
-        due = [anchor + view.bout_remaining_at_anchor_s - p for p in self._points_left]
+        points = [*self._points_left, *self._turn_in_left]
+        due = [anchor + view.bout_remaining_at_anchor_s - p for p in points]
         if self._halfway_due:
             due.append(anchor + view.bout_duration_s / 2 - view.bout_elapsed_at_anchor_s)
         return min(due, default=float("inf"))
@@ -110,7 +116,7 @@ class Coach:
 
     def _event_cues(self, before: SessionView, event: SessionEvent) -> list[CueText]:
         if isinstance(event, Countdown):
-            return [self._countdown(event)]
+            return self._countdown(event)
         if isinstance(event, BoutStarted):
             return [self._bout(event)]
         if isinstance(event, PhaseChanged):
@@ -129,18 +135,19 @@ class Coach:
             return self._end(event)
         return []
 
-    def _countdown(self, event: Countdown) -> CueText:
+    def _countdown(self, event: Countdown) -> list[CueText]:
         cue = self._count_cue(event)
         self._last_count = (event.purpose, event.seconds_left)
-        return cue
+        return [cue] if cue is not None else []
 
-    def _count_cue(self, event: Countdown) -> CueText:
+    def _count_cue(self, event: Countdown) -> CueText | None:
         left = event.seconds_left
         if event.purpose == "turn":
-            self._turn_counted = True
+            # The end of the turn's hold: the next bout's cue ("Start walking backward, ...")
+            # follows the 0 at once, so the 0 itself says nothing.
             if left <= 0:
-                return CueText("You can turn now.", "turn")
-            first = f"Turn around in {count_word(left)}." if not self._counting(event) else ""
+                return None
+            first = f"Walking on in {count_word(left)}." if not self._counting(event) else ""
             return CueText(first or f"{count_word(left).capitalize()}.", "turn")
         if left <= 0:
             return CueText("Go.", "countdown")
@@ -168,7 +175,9 @@ class Coach:
         if event.cue:
             text += " " + sentence(event.cue)
         self._last_direction = event.direction
-        self._turn_counted = self._turn_announced = False
+        self._turn_announced = False
+        self._turn_in_left = [3, 2, 1] if self._turn_follows(event) else []
+        self._turn_in_said = False
         self._points_left = [
             p for p in self.config.time_left_s if p + POINT_MARGIN_S <= event.duration_s
         ]
@@ -176,13 +185,13 @@ class Coach:
         return CueText(text, "bout")
 
     def _phase(self, before: SessionView, event: PhaseChanged) -> list[CueText]:
+        if event.name is PhaseName.TURN and "press" in (event.detail or ""):
+            return [CueText("Press Enter when you have turned round.", "turn")]
         if event.name is PhaseName.TURN and not self._turn_announced:
-            self._turn_announced = True
-            if self._turn_counted:
-                return []  # the count-in already said "you can turn now"
+            self._turn_announced = True  # the belt has slowed: "you can turn now"
             to = self._turn_direction(event)
             facing = f": {FACING[to]}" if to is not None else ""
-            return [CueText(f"Turn around now{facing}.", "turn")]
+            return [CueText(f"You can turn now{facing}.", "turn")]
         if event.name is PhaseName.PAUSED and before.phase is not PhaseName.PAUSED:
             if self.view.state is SessionState.FAULT:
                 return []  # the fault's own cue says why
@@ -194,6 +203,11 @@ class Coach:
         if resumed:
             return [CueText("Resuming. The belt speeds up slowly.", "pause")]
         return []
+
+    def _turn_follows(self, event: BoutStarted) -> bool:
+        """Whether the next bout goes the other way (a turn-around ends this one)."""
+        following = [b for b in self.bouts() if getattr(b, "index", None) == event.index + 1]
+        return bool(following) and following[0].direction != event.direction
 
     def _turn_direction(self, event: PhaseChanged) -> Direction | None:
         detail = event.detail or ""
@@ -255,6 +269,17 @@ class Coach:
             self._points_left = [p for p in self._points_left if abs(p - remaining) > 3.0]
             left = duration_words(_about(remaining)).capitalize()
             cues.append(CueText(f"Halfway. {left} left.", "time_left"))
+        turn_in = [n for n in self._turn_in_left if remaining <= n]
+        if turn_in:
+            # "Turn around in three. Two. One." in the bout's last seconds before a turn.
+            self._turn_in_left = [n for n in self._turn_in_left if remaining > n]
+            n = min(turn_in)
+            if self._turn_in_said:
+                words = f"{count_word(n).capitalize()}."
+            else:
+                words = f"Turn around in {count_word(n)}."
+            self._turn_in_said = True
+            cues.append(CueText(words, "turn"))
         due = [p for p in self._points_left if remaining <= p]
         if due:
             self._points_left = [p for p in self._points_left if remaining > p]
