@@ -128,6 +128,8 @@ class Coach:
                 return [CueText("Reconnected. The belt stays stopped until you re-arm.", "pause")]
             return []
         if isinstance(event, SafetyEvent) and event.action in ("stop", "pause"):
+            if event.reason == "not_stopping" and before.alarm_active:
+                return []  # the alarm, louder, already says it (and repeats until it is over)
             return [self._fault(event)]
         if isinstance(event, Alarm):
             return [self._alarm(event)]
