@@ -4,6 +4,7 @@ stops the belt through the supervisor (the audit log says so)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -63,9 +64,15 @@ async def test_a_browser_follows_the_session_and_can_stop_it(tmp_path: Path) -> 
             text = await browser.wait_for_text("FORWARD")
             assert "face the console" in text and "Warm-up" in text and "bout 1/8" in text
             assert "km/h" in text and "next: backward 1.3 km/h" in text and "live" in text
-            first = await browser.evaluate("document.getElementById('countdown').textContent")
+            # The belt's 3-2-1 first, then the bout's time left (m:ss).
+            deadline = time.monotonic() + 20
+            while True:
+                first = await browser.evaluate("document.getElementById('countdown').textContent")
+                if re.fullmatch(r"[45]:\d\d", first) or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)
             assert re.fullmatch(r"[45]:\d\d", first), first
-            time.sleep(2.5)
+            await asyncio.sleep(2.5)
             later = await browser.evaluate("document.getElementById('countdown').textContent")
             assert later != first  # live: the bout's time runs down
             speed = await browser.evaluate("document.getElementById('speed-now').textContent")

@@ -70,6 +70,10 @@ def _records(path: Path) -> list[dict[str, object]]:
     return out
 
 
+def _ended(path: Path) -> bool:
+    return any(r["kind"] == "end" for r in _records(path))
+
+
 def _until(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -111,7 +115,13 @@ def test_ctrl_c_stops_the_belt_then_asks(tmp_path: Path) -> None:
         last_before = _records(audit)[before - 1]
         assert float(stop["t"]) - float(last_before["t"]) < 2.0  # type: ignore[arg-type]
         terminal.send(b"y")
-        _until(lambda: terminal.process.poll() is not None, 30, "treadctl to exit after y")
+        _until(lambda: _ended(audit), 30, "the session to end after y")
+        # After the session the check-in asks about effort and pain (Enter skips each question).
+        deadline = time.monotonic() + 30
+        while terminal.process.poll() is None and time.monotonic() < deadline:
+            terminal.send(b"\r")
+            time.sleep(0.5)
+        assert terminal.process.poll() is not None, "treadctl did not exit after the check-in"
     finally:
         terminal.close()
     records = _records(audit)
