@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[sim,test]'
+	$(BIN)/python -m pip install --quiet -e '.[sim,test,display]'
 	touch $@
 
 # The demo never touches your own history, audit logs or configuration: it runs with a fresh

@@ -10,6 +10,7 @@ import pytest
 from simulators.bleak_backend import SimAir
 from treadctl.ble.simulate import simulated_link
 from treadctl.config import SafetyConfig
+from treadctl.controls import Request, RequestResult
 from treadctl.direction import Direction
 from treadctl.events import EndStatus, EventBus, PhaseName
 from treadctl.plan import build_plan
@@ -24,6 +25,18 @@ from treadctl.tui.widgets.banners import AlertBanner, DirectionBanner
 from treadctl.view import SessionState
 
 pytestmark = pytest.mark.timeout(90)
+
+
+class KeySources:
+    """Passes every request on to the session and records the source the screen named."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sources: list[str] = []
+
+    def request(self, request: Request) -> RequestResult:
+        self.sources.append(request.source)
+        return self.session.request(request)
 
 
 async def _until(predicate: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -78,10 +91,11 @@ async def test_a_real_session_turns_pauses_stops_rearms_and_quits() -> None:
     link, treadmill = simulated_link(sim_air=SimAir())
     bus = EventBus()
     session = Session(plan, link, bus, safety, SessionOptions())
+    controls = KeySources(session)
     app = SessionApp(
         outline_from_plan(plan),
         bus,
-        session,
+        controls,
         session.now,
         run_engine=session.run,
         cues=SilentCues(),
@@ -134,5 +148,6 @@ async def test_a_real_session_turns_pauses_stops_rearms_and_quits() -> None:
         await pilot.press("y")
         await _until(lambda: not app.engine_running())
     assert session.ended is not None and session.ended.status is EndStatus.INTERRUPTED
+    assert controls.sources == ["key:space", "key:space", "key:escape", "key:r", "key:y"]
     # The engine ends once Stop is acknowledged; the belt coasts down to a halt from there.
     await _until(lambda: treadmill.belt_speed_kmh == 0.0, timeout_s=5.0)

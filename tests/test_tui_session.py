@@ -3,6 +3,9 @@ right in its main states (snapshots at 80×24 with a fixed session time)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from textual.widgets import Static
 
 from tests.test_tui_helpers import (
@@ -18,6 +21,9 @@ from treadctl.config import SafetyConfig
 from treadctl.controls import RequestKind
 from treadctl.direction import Direction
 from treadctl.events import (
+    Alarm,
+    CommandSent,
+    Countdown,
     EndStatus,
     LinkChanged,
     PhaseChanged,
@@ -34,6 +40,7 @@ from treadctl.tui.confirm import ConfirmQuit
 from treadctl.tui.help_screen import HelpScreen
 from treadctl.tui.outline import outline_from_plan
 from treadctl.tui.widgets.banners import AlertBanner, DirectionBanner
+from treadctl.tui.widgets.bigtext import BigText
 from treadctl.tui.widgets.status import live_data, state_text
 from treadctl.view import SessionView, reduce
 
@@ -54,7 +61,16 @@ async def test_keys_send_requests_to_the_supervisor() -> None:
         RequestKind.STOP,
         RequestKind.STOP,
     ]
-    assert all(r.source == "key" for r in controls.requests)
+    assert [r.source for r in controls.requests] == [
+        "key:space",
+        "key:plus",
+        "key:minus",
+        "key:n",
+        "key:r",
+        "key:enter",
+        "key:s",
+        "key:escape",
+    ]
     assert [r.value for r in controls.requests[1:3]] == [0.1, -0.1]
 
 
@@ -174,14 +190,44 @@ def test_outline_follows_the_plan() -> None:
 # -- snapshots -------------------------------------------------------------------------------
 
 
-def test_snapshot_steady(snap_compare) -> None:
+SIZES = [(60, 20), (80, 24), (100, 30), (160, 50)]
+COUNTDOWN_EVENTS = [
+    CommandSent(240.0, "stop"),
+    PhaseChanged(240.0, PhaseName.PAUSED, bout_index=1, detail="paused by you"),
+    Telemetry(241.0, 0.0, 1.0, 185.0, 11.0, 94),
+    Countdown(249.0, 3, "restart"),
+    Countdown(250.0, 2, "restart"),
+]
+ALARM_EVENTS = [
+    SafetyEvent(240.0, "walker_stop", "stopped (by key)", "stop"),
+    Telemetry(241.0, 1.4, 1.0, 185.0, 11.0, 94),
+    Alarm(243.0, "not_stopping", "the belt is still moving 3 s after Stop"),
+    Telemetry(244.5, 1.4, 1.0, 186.0, 11.0, 94),
+]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_steady(snap_compare, size: tuple[int, int]) -> None:
     app, _, _, _ = make_app(steady_events(), 215.0)
-    assert snap_compare(app, terminal_size=SIZE)
+    assert snap_compare(app, terminal_size=size)
 
 
-def test_snapshot_turn_around(snap_compare) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_turn_around(snap_compare, size: tuple[int, int]) -> None:
     app, _, _, _ = make_app(with_extra(*TURN_EVENTS), 253.0)
-    assert snap_compare(app, terminal_size=SIZE)
+    assert snap_compare(app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_countdown(snap_compare, size: tuple[int, int]) -> None:
+    app, _, _, _ = make_app(with_extra(*COUNTDOWN_EVENTS), 250.5)
+    assert snap_compare(app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_alarm(snap_compare, size: tuple[int, int]) -> None:
+    app, _, _, _ = make_app(with_extra(*ALARM_EVENTS), 245.0)
+    assert snap_compare(app, terminal_size=size)
 
 
 def test_snapshot_paused(snap_compare) -> None:
@@ -194,9 +240,55 @@ def test_snapshot_link_lost(snap_compare) -> None:
     assert snap_compare(app, terminal_size=SIZE)
 
 
-def test_snapshot_steady_large(snap_compare) -> None:
-    app, _, _, _ = make_app(steady_events(), 215.0)
-    assert snap_compare(app, terminal_size=(120, 36))
+async def _shown(size: tuple[int, int], events: list[SessionEvent], now_s: float) -> dict[str, Any]:
+    """What the screen shows at ``size``: each block-text widget's rows and its region."""
+    app, _, _, _ = make_app(events, now_s)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.session
+        out: dict[str, Any] = {}
+        for name in ("direction", "countdown", "alarm"):
+            widget = screen.query_one(f"#{name}", BigText)
+            out[name] = (widget.display, widget.block_rows(), widget.region)
+        out["chart"] = screen.query_one("#chart-row").display
+        out["lines"] = {
+            name: screen.query_one(f"#{name}").region.height
+            for name in ("status", "bout-label", "next", "times", "progress")
+        }
+        return out
+
+
+async def test_direction_and_countdown_grow_with_the_terminal() -> None:
+    rows = []
+    for size in SIZES:
+        shown = await _shown(size, steady_events(), 215.0)
+        assert shown["direction"][0] and shown["direction"][1] >= 4, size  # block letters
+        assert shown["countdown"][1] >= 4, size
+        assert all(height == 1 for height in shown["lines"].values()), (size, shown["lines"])
+        rows.append((shown["direction"][1], shown["countdown"][1]))
+        assert shown["chart"] == (size[1] >= 40), size  # only with rows to spare
+    assert rows == sorted(rows) and rows[-1][0] >= 3 * rows[0][0]
+    assert rows[-1][1] >= 3 * rows[0][1]
+
+
+async def test_the_alarm_is_the_largest_thing_on_the_screen() -> None:
+    for size in SIZES:
+        shown = await _shown(size, with_extra(*ALARM_EVENTS), 245.0)
+        visible, block_rows, region = shown["alarm"]
+        assert visible and block_rows > 0, size
+        assert not shown["direction"][0] and shown["countdown"][2].height == 0
+        assert region.height >= size[1] // 2, (size, region)
+
+
+async def test_a_countdown_shows_its_number_in_block_digits() -> None:
+    app, _, bus, _ = make_app(with_extra(*COUNTDOWN_EVENTS), 250.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        countdown = app.session.query_one("#countdown", BigText)
+        assert countdown.text == "2" and countdown.caption == "restarting in"
+        bus.publish(Countdown(250.5, 0, "restart"))
+        await pilot.pause()
+        assert countdown.text == "GO"
 
 
 # -- what a person saw when they ran it ------------------------------------------------------
@@ -352,3 +444,52 @@ async def test_heart_rate_trust_and_the_ceiling_banner_are_on_the_screen() -> No
         readouts = text_of(app.session.query_one(Readouts))
         assert "frozen" in readouts and "112" not in readouts
         assert "ceiling is not active" in text_of(app.session.query_one("#message", Static))
+
+
+async def test_the_voice_and_the_big_screen_say_their_notices_once() -> None:
+    from treadctl.display.attach import DisplayNotice
+    from treadctl.display.qr import qr_rows
+    from treadctl.voice.attach import VoiceNotice
+
+    app, _, bus, _ = make_app(steady_events(), 215.0)
+    url = "http://192.168.1.20:8765/?token=abc"
+    async with app.run_test(size=(100, 40)) as pilot:
+        bus.publish(VoiceNotice(0.0, "voice: no speech program found; sudo apt install espeak-ng"))
+        bus.publish(DisplayNotice(0.0, f"big screen: {url}", "\n".join(qr_rows(url) or ()), "abc"))
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+    assert len(messages) == 2
+    assert "apt install espeak-ng" in messages[0]
+    assert url in messages[1] and "█" in messages[1]
+    assert app.session.view == make_app(steady_events(), 215.0)[0].session.view  # no state
+
+
+async def test_ctrl_c_stops_at_once_then_asks_and_a_second_ctrl_c_quits() -> None:
+    app, controls, _, _ = make_app(steady_events(), 215.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert [(r.kind, r.source) for r in controls.requests] == [(RequestKind.STOP, "key:ctrl+c")]
+        assert isinstance(app.screen, ConfirmQuit)
+        footer = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"y", "n", "escape"} <= footer
+        await pilot.press("n")
+        assert app.screen is app.session and len(controls.requests) == 1
+        await pilot.press("ctrl+c")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert [(r.kind, r.source) for r in controls.requests][-2:] == [
+        (RequestKind.STOP, "key:ctrl+c"),
+        (RequestKind.QUIT, "key:ctrl+c"),
+    ]
+
+
+async def test_a_turn_count_in_keeps_the_turn_banner() -> None:
+    events = with_extra(TURN_EVENTS[0], Countdown(252.0, 3, "turn"))
+    app, _, _, _ = make_app(events, 252.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        banner = app.session.query_one(AlertBanner)
+        assert banner.has_class("turn") and "TURN AROUND" in str(banner.render())
+        countdown = app.session.query_one("#countdown", BigText)
+        assert countdown.text == "3" and countdown.caption == "turn around in"

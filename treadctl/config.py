@@ -22,6 +22,7 @@ from treadctl.hr.config import HeartRateConfig
 from treadctl.mqtt.config import MqttConfig
 from treadctl.person.config import PeopleConfig
 from treadctl.profile.locate import LocatedValueError, located_messages, toml_syntax_message
+from treadctl.voice.config import VoiceConfig
 
 # Absolute limits no configuration may exceed: a walking program, not a running one.
 ABSOLUTE_MAX_SPEED_KMH = 20.0
@@ -144,6 +145,7 @@ class Config(BaseModel):
     zones: ZonesConfig = Field(default_factory=ZonesConfig)
     heart_rate: HeartRateConfig = Field(default_factory=HeartRateConfig)
     checkins: CheckinConfig = Field(default_factory=CheckinConfig)
+    voice: VoiceConfig = Field(default_factory=VoiceConfig)
     last_device: str | None = None  # address of the treadmill used last
     devices: dict[str, DeviceSettings] = Field(default_factory=dict)  # [devices."ADDRESS"]
     people: PeopleConfig = Field(default_factory=PeopleConfig)

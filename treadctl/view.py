@@ -18,15 +18,18 @@ from enum import StrEnum
 
 from treadctl.direction import Direction
 from treadctl.events import (
+    Alarm,
     BoutStarted,
     Clamped,
     CommandSent,
+    Countdown,
     EndStatus,
     HeartRate,
     LinkChanged,
     PhaseChanged,
     PhaseName,
     SafetyEvent,
+    SafetyStateChanged,
     SessionEnded,
     SessionEvent,
     SessionSummary,
@@ -34,6 +37,9 @@ from treadctl.events import (
 )
 
 SPEED_HISTORY_MAX = 4096
+# A countdown number stays up this long after its event (a count that stops half-way, because the
+# belt was halted, must not freeze on screen); "go" (0) shows for as long.
+COUNTDOWN_SHOW_S = 1.5
 
 
 class SessionState(StrEnum):
@@ -87,7 +93,26 @@ class SessionView:
     end_status: EndStatus | None = None
     end_reason: str | None = None
     summary: SessionSummary | None = None
+    belt_at_rest: bool | None = None  # at the end: was rest confirmed (False: it may still move)
     speed_history: tuple[tuple[float, float], ...] = ()
+    # The 3-2-1 before the belt moves (Countdown events): the number, why, and when it was said.
+    countdown_left: int | None = None
+    countdown_purpose: str = ""
+    countdown_t_s: float = 0.0
+    # The persistent alarm (Alarm events): shown above everything until it is resolved.
+    alarm_reason: str | None = None
+    alarm_message: str | None = None
+    safety_state: str | None = None  # the safety state machine's state (SafetyStateChanged)
+
+    @property
+    def alarm_active(self) -> bool:
+        return self.alarm_reason is not None
+
+    def countdown_shown(self, now_s: float) -> str | None:
+        """``"3"``, ``"2"``, ``"1"`` or ``"GO"`` while a countdown is on, else None."""
+        if self.countdown_left is None or now_s - self.countdown_t_s > COUNTDOWN_SHOW_S:
+            return None
+        return str(self.countdown_left) if self.countdown_left > 0 else "GO"
 
     def _bout_ticked_s(self, now_s: float) -> float:
         if not self.bout_clock_running:
@@ -125,6 +150,12 @@ _PHASE_STATE = {
     PhaseName.STOPPING: SessionState.PAUSED,
     PhaseName.ENDED: SessionState.ENDED,
 }
+
+
+# A pause, a lost link or the end puts an end to a countdown on screen (even a "go" still shown).
+_COUNT_ENDS = frozenset(
+    {PhaseName.PAUSED, PhaseName.STOPPING, PhaseName.RECONNECTING, PhaseName.ENDED}
+)
 
 
 def _reanchor_bout_clock(view: SessionView, event: PhaseChanged) -> SessionView:
@@ -180,6 +211,7 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
             state=state,
             safety_reason=None if cleared else view.safety_reason,
             safety_message=None if cleared else view.safety_message,
+            countdown_left=None if event.name in _COUNT_ENDS else view.countdown_left,
         )
     if isinstance(event, CommandSent):
         if event.op == "set_speed" and event.speed_kmh is not None:
@@ -223,8 +255,30 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
     if isinstance(event, SafetyEvent):
         if event.action == "refuse":
             return replace(view, safety_message=event.message)
-        state = SessionState.FAULT if event.action in ("stop", "pause") else view.state
-        return replace(view, safety_reason=event.reason, safety_message=event.message, state=state)
+        halted = event.action in ("stop", "pause")
+        state = SessionState.FAULT if halted else view.state
+        return replace(
+            view,
+            safety_reason=event.reason,
+            safety_message=event.message,
+            state=state,
+            countdown_left=None if halted else view.countdown_left,
+        )
+    if isinstance(event, Countdown):
+        return replace(
+            view,
+            countdown_left=event.seconds_left,
+            countdown_purpose=event.purpose,
+            countdown_t_s=event.t_s,
+        )
+    if isinstance(event, Alarm):
+        if event.active:
+            return replace(view, alarm_reason=event.reason, alarm_message=event.message)
+        if view.alarm_reason in (None, event.reason):
+            return replace(view, alarm_reason=None, alarm_message=None)
+        return view
+    if isinstance(event, SafetyStateChanged):
+        return replace(view, safety_state=event.state)
     if isinstance(event, Clamped):
         return replace(
             view, last_clamp=f"{event.field} {event.asked:g} → {event.sent:g} ({event.reason})"
@@ -237,5 +291,7 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
             end_status=event.status,
             end_reason=event.reason,
             summary=event.summary,
+            belt_at_rest=event.belt_at_rest,
+            countdown_left=None,
         )
     return view

@@ -46,6 +46,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "suspended": ("treadctl was suspended (Ctrl-Z)", "Re-arm after it continues."),
     "no_data": ("the treadmill sends no data", "Check the treadmill is on and close by."),
     "rearm_refused": ("not re-armed", ""),
+    "heart_rate": ("your heart rate is above your limit", "Slow down and breathe."),
 }
 
 # The engine's own end reasons (besides the supervisor's).

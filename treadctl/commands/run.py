@@ -67,7 +67,13 @@ def add_parser(
         "tcp-client:127.0.0.1:9100 (`treadctl sim` in another terminal) or usb:0",
     )
     parser.add_argument("--adapter", metavar="NAME", help="BlueZ adapter to use (hci0, hci1, ...)")
-    parser.add_argument("--no-speech", action="store_true", help="no spoken cues in the UI")
+    parser.add_argument("--no-speech", action="store_true", help="no spoken cues")
+    parser.add_argument(
+        "--display",
+        metavar="[HOST:]PORT",
+        help="serve a view-only big screen (a web page for a wall tablet or TV) on PORT; "
+        "localhost unless HOST is given, and then the URL carries a token",
+    )
     parser.set_defaults(func=_main)
 
 
@@ -96,6 +102,7 @@ def _main(args: argparse.Namespace) -> int:
         transport=args.transport,
         adapter=args.adapter,
         **_heart_rate_options(args),
+        display=_display(args.display),
     )
     if headless:
         _print_walker_notes()
@@ -151,6 +158,23 @@ def _print_walker_notes() -> None:
     notes = walker_notes()
     if notes:
         print(f"Notes from your prescription: {notes}", flush=True)
+
+
+def _display(value: str | None) -> str | None:
+    """Check ``--display`` before anything connects (one-line errors, exit 2)."""
+    if value is None:
+        return None
+    import importlib.util
+
+    from treadctl.display.address import parse_display
+    from treadctl.errors import UsageError
+
+    parse_display(value)
+    if importlib.util.find_spec("aiohttp") is None:
+        raise UsageError(
+            "--display needs the big-screen extra: pip install 'treadctl[display]' (aiohttp)"
+        )
+    return value
 
 
 def start_screen(args: argparse.Namespace) -> int:

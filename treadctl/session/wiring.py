@@ -60,6 +60,7 @@ class RunOptions:
     sim_hr: str | None = None  # --sim-hr 90,120@60: a simulated strap's schedule
     sim_hr_faults: Sequence[str] = ()  # --sim-hr-fault NAME@SECONDS
     checkin: Any = None  # treadctl.checkins.flow.CheckinAnswers from the command line
+    display: str | None = None  # --display [HOST:]PORT: the view-only big screen
 
 
 @dataclass
@@ -183,6 +184,7 @@ def attach_sinks(wired: Wired) -> None:
     clear error before the session starts, never a silent session without it."""
     from treadctl.session.audit import AUDIT_FILE_NAME, AuditLog, new_session_dir
 
+    _attach_voice(wired)  # first: its cues reach the audit log before the events behind them
     audit_path = wired.options.audit or new_session_dir(wired.profile_name) / AUDIT_FILE_NAME
     wired.audit_path = audit_path
     try:
@@ -211,6 +213,7 @@ def attach_sinks(wired: Wired) -> None:
     _attach_heart_rate(wired)
     _attach_recorder(wired, closing)
     _attach_mqtt(wired)
+    _attach_display(wired)
     wired.closers.append(closing.start)  # closers run last-first: this one runs first
 
 
@@ -273,6 +276,56 @@ def _say_losses(report: Any, unit: str) -> None:
     line = None if report is None else describe_loss(report, unit)
     if line is not None:
         print(f"treadctl: incomplete record: {line}", flush=True)
+
+
+def _attach_voice(wired: Wired) -> None:
+    from treadctl.voice.attach import attach_voice
+
+    coach = attach_voice(
+        wired.bus,
+        wired.config.voice,
+        _voice_units(wired),
+        speech=wired.options.speech,
+        headless=wired.options.headless,
+        virtual_clock=wired.options.fast,
+        bouts=lambda: wired.session.plan.bouts,
+    )
+    wired.closers.append(coach.close)
+
+
+def _voice_units(wired: Wired) -> Any:
+    """The spoken units: ``[voice] units``, where "profile" means the profile's own units."""
+    wanted = wired.config.voice.units
+    if wanted != "profile":
+        return wanted
+    from treadctl.profile.loading import load_profile
+
+    try:
+        return load_profile(wired.options.profile).units
+    except Exception:  # loaded once already in prepare(); fall back to the screen's units
+        return wired.config.units
+
+
+def _attach_display(wired: Wired) -> None:
+    if wired.options.display is None:
+        return
+    from treadctl.display.address import parse_display
+    from treadctl.display.attach import attach_display
+
+    try:
+        attachment = attach_display(
+            wired.bus,
+            wired.session,
+            parse_display(wired.options.display),
+            wired.config.units,
+            lambda: wired.session.plan.bouts,
+            profile_name=wired.profile_name,
+            headless=wired.options.headless,
+        )
+    except Exception:
+        _close(wired)  # nothing has moved the belt yet: close what is open, then report
+        raise
+    wired.closers.append(attachment.close)
 
 
 def _device_label(wired: Wired) -> str:

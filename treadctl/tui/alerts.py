@@ -8,8 +8,9 @@ from treadctl.tui import fmt
 from treadctl.tui.widgets.banners import Alert
 from treadctl.units import SpeedUnit, format_duration
 from treadctl.view import SessionState, SessionView
+from treadctl.voice.reasons import alarm_words
 from treadctl.wording import REASONS
-from treadctl.wording import reason_words as _reason_words
+from treadctl.wording import reason_words as reason_words
 
 # The supervisor's reasons in words live in treadctl.wording (one table for every screen).
 NOT_STOPPING = "not_stopping"
@@ -22,6 +23,21 @@ def turn_title(to: Direction | None) -> str:
     if to is None:
         return "TURN AROUND"
     return f"TURN AROUND — {fmt.facing_hint(to)}"
+
+
+def alarm_for(view: SessionView) -> Alert | None:
+    """The alarm banner: up while an ``Alarm`` is active, while the belt kept moving after Stop,
+    and at an end that could not confirm the belt at rest. Louder than any other banner."""
+    if view.alarm_active:
+        title, todo = alarm_words(view.alarm_reason or "", view.alarm_message or "")
+        return Alert("alarm", title, f"{todo}  q = quit")
+    if view.safety_reason == NOT_STOPPING and _moving(view):
+        title, todo = alarm_words(NOT_STOPPING, "")
+        return Alert("alarm", title, f"{todo}  q = quit")
+    if view.state is SessionState.ENDED and view.belt_at_rest is False:
+        title, todo = alarm_words(NOT_STOPPING, "")
+        return Alert("alarm", title, f"{todo}  q = leave")
+    return None
 
 
 def alert_for(
@@ -77,11 +93,6 @@ def alert_for(
     return None
 
 
-def reason_words(reason: str | None) -> str:
-    """A supervisor reason (or an end reason) in words (see ``treadctl.wording``)."""
-    return _reason_words(reason)
-
-
 def _moving(view: SessionView) -> bool:
     """Whether the last data says the belt still moves (unknown counts as moving)."""
     if view.measured_speed_kmh is None or view.link == "disconnected":
@@ -90,7 +101,8 @@ def _moving(view: SessionView) -> bool:
 
 
 def _belt(view: SessionView) -> str:
-    if view.link != "disconnected" and (view.measured_speed_kmh or 0.0) > MOVING_KMH:
+    """ "Stopped" only when fresh data says so: no data, or a lost link, is "stopping"."""
+    if _moving(view):
         return "The belt is stopping — hold the rails."
     return "The belt is stopped."
 
@@ -103,7 +115,7 @@ def _fault(view: SessionView) -> Alert:
     if reason == "link_lost" and view.link == "reconnected":
         return Alert(
             "fault",
-            "RECONNECTED — the link was lost, so the belt was stopped",
+            "RECONNECTED — the link was lost, so treadctl sent Stop",
             f"Get ready to walk again.\n{REARM_KEYS}",
         )
     if reason in REASONS:

@@ -18,18 +18,24 @@ STAY = "stay"
 
 
 class ConfirmQuit(ModalScreen[str]):
-    """Dismisses with ``quit`` (y), ``stay`` (n) or ``stop`` (Esc / s: stop the belt, stay)."""
+    """Dismisses with ``quit:<key>`` (y, or a second Ctrl-C), ``stay`` (n) or ``stop:<key>``
+    (Esc / s: stop the belt, stay). The footer shows the keys: y / n / Esc."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "choose('quit')", "Yes, stop and quit", priority=True),
+        Binding("y", "choose('quit:y')", "Yes, stop and quit", priority=True),
         Binding("n", "choose('stay')", "No, keep walking", priority=True),
-        Binding("escape", "choose('stop')", "Stop belt", key_display="Esc", priority=True),
-        Binding("s", "choose('stop')", "Stop belt", show=False, priority=True),
+        Binding("escape", "choose('stop:escape')", "Stop belt", priority=True, key_display="Esc"),
+        Binding("s", "choose('stop:s')", "Stop belt", priority=True, show=False),
+        Binding("ctrl+c", "choose('quit:ctrl+c')", "Quit", priority=True, show=False),
     ]
+
+    def __init__(self, title: str = "Stop the belt and quit?") -> None:
+        super().__init__()
+        self._title = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static("[b]Stop the belt and quit?[/b]", id="confirm-title")
+            yield Static(f"[b]{self._title}[/b]", id="confirm-title")
             yield Static(
                 "y = yes, stop and quit\nn = no, keep walking\nEsc / s = stop the belt now"
             )

@@ -7,7 +7,7 @@ draws) or directly in tests. Pure; no Textual.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from treadctl.direction import Direction
@@ -39,6 +39,18 @@ class Outline:
     @property
     def total_s(self) -> float:
         return self.segments[-1].end_s if self.segments else 0.0
+
+    def with_targets(self, targets: Iterable[tuple[int, float, float]]) -> Outline:
+        """The same time line with each bout's target as the session will drive it
+        (``PlanAdjusted``: ``(bout index, speed_kmh, incline_pct)``)."""
+        by_index = {index: (speed, incline) for index, speed, incline in targets}
+        segments = tuple(
+            replace(s, speed_kmh=by_index[s.bout_index][0], incline_pct=by_index[s.bout_index][1])
+            if s.kind == "bout" and s.bout_index in by_index
+            else s
+            for s in self.segments
+        )
+        return Outline(self.name, segments)
 
     @property
     def bouts(self) -> tuple[Segment, ...]:

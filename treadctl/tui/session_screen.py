@@ -2,6 +2,10 @@
 
 Everything shown is ``SessionView`` (folded from the event stream) plus the session clock; the
 screen's only timer redraws countdowns from ``session_clock()`` and never counts by itself.
+
+The walker reads it from the belt, a metre or two away: the direction and the countdown are block
+letters that grow with the terminal, the speed chart only appears with rows to spare, and an alarm
+(the belt may not have stopped) replaces both with the largest text that fits.
 """
 
 from __future__ import annotations
@@ -9,31 +13,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, Sparkline, Static
+from textual.widgets import Footer, Sparkline, Static
 
-from treadctl.controls import Request, RequestKind, RequestResult, SessionControls
+from treadctl.controls import Request, RequestKind, RequestResult, SessionControls, key_source
 from treadctl.direction import Direction
 from treadctl.events import (
+    Alarm,
     BoutStarted,
     LinkChanged,
     PhaseChanged,
     PhaseName,
+    PlanAdjusted,
     SafetyEvent,
     SessionEnded,
     SessionEvent,
     Telemetry,
 )
 from treadctl.tui import fmt
-from treadctl.tui.alerts import alert_for, turn_title
+from treadctl.tui.alerts import alarm_for, alert_for, turn_title
 from treadctl.tui.confirm import QUIT, STOP, ConfirmQuit
 from treadctl.tui.help_screen import HelpScreen
 from treadctl.tui.outline import Outline
 from treadctl.tui.sound import Cues, SilentCues
-from treadctl.tui.widgets.banners import AlertBanner, DirectionBanner
+from treadctl.tui.widgets.banners import AlarmBanner, Alert, AlertBanner, DirectionBanner
+from treadctl.tui.widgets.bigtext import BigText
 from treadctl.tui.widgets.progress import SessionProgress
 from treadctl.tui.widgets.readouts import Readouts
 from treadctl.tui.widgets.status import StatusLine, live_data
@@ -42,19 +51,28 @@ from treadctl.view import SessionState, SessionView, reduce
 
 REDRAW_S = 0.25  # how often countdowns are recomputed from the session clock
 NUDGE_STEP = 0.1  # in the walker's unit
+CHART_MIN_ROWS = 40  # the speed chart only shows on terminals at least this tall
+COUNT_CAPTION = {"start": "starting in", "restart": "restarting in", "turn": "turn around in"}
+# Notices other consumers publish on the bus for the screen (the voice, the big screen).
+NOTICE_KINDS = ("voice", "display")
 
 
 class SessionScreen(Screen[None]):
     """Owns the ``SessionView``; the app feeds it events through ``on_session_event``."""
 
+    # Each key has its own binding so the request names the key that made it (``key:escape``).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "request('toggle_pause')", "Pause", priority=True),
-        Binding("escape,s", "request('stop')", "STOP", priority=True, key_display="Esc/s"),
-        Binding("plus,equals_sign", "nudge(1)", "Faster", priority=True, key_display="+"),
-        Binding("minus,underscore", "nudge(-1)", "Slower", priority=True, key_display="−"),
-        Binding("n", "request('skip')", "Next", priority=True),
-        Binding("r", "request('rearm')", "Re-arm", priority=True),
-        Binding("enter", "request('confirm_turn')", "Turned", priority=True, show=False),
+        Binding("space", "request('toggle_pause', 'space')", "Pause", priority=True),
+        Binding("escape", "request('stop', 'escape')", "STOP", priority=True, key_display="Esc/s"),
+        Binding("s", "request('stop', 's')", "STOP", priority=True, show=False),
+        Binding("ctrl+c", "interrupt", "Stop", priority=True, show=False),
+        Binding("plus", "nudge(1, 'plus')", "Faster", priority=True, key_display="+"),
+        Binding("equals_sign", "nudge(1, 'equals_sign')", "Faster", priority=True, show=False),
+        Binding("minus", "nudge(-1, 'minus')", "Slower", priority=True, key_display="−"),
+        Binding("underscore", "nudge(-1, 'underscore')", "Slower", priority=True, show=False),
+        Binding("n", "request('skip', 'n')", "Next", priority=True),
+        Binding("r", "request('rearm', 'r')", "Re-arm", priority=True),
+        Binding("enter", "request('confirm_turn', 'enter')", "Turned", priority=True, show=False),
         Binding("q", "quit_session", "Quit", priority=True),
         Binding("question_mark", "help", "Help", priority=True, key_display="?"),
     ]
@@ -87,13 +105,13 @@ class SessionScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
+        yield AlarmBanner(id="alarm")
         yield AlertBanner(id="alert")
         yield DirectionBanner(id="direction")
         yield Static(id="bout-label")
         with Horizontal(id="middle"):
             with Vertical(id="count-box"):
-                yield Static(id="count-caption")
-                yield Digits("-:--", id="countdown")
+                yield BigText("-:--", id="countdown")
             yield Readouts(id="readouts")
         yield Static(id="next")
         yield SessionProgress(self.outline, id="progress")
@@ -106,8 +124,16 @@ class SessionScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._ready = True
+        self._fit_chart(self.size.height)
         self.redraw()
         self.set_interval(REDRAW_S, self.redraw)
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit_chart(event.size.height)
+
+    def _fit_chart(self, rows: int) -> None:
+        """The chart is the least important thing: only with rows to spare."""
+        self.query_one("#chart-row").display = rows >= CHART_MIN_ROWS
 
     # -- events in --------------------------------------------------------------------------
 
@@ -119,6 +145,14 @@ class SessionScreen(Screen[None]):
 
     def on_session_event(self, event: SessionEvent) -> None:
         """Fold one event into the view (called synchronously by the bus)."""
+        if event.kind in NOTICE_KINDS:
+            self._notice(event)
+            return
+        if isinstance(event, PlanAdjusted):
+            # The device's own ranges are known: show the targets that will be driven.
+            self.outline = self.outline.with_targets(event.targets)
+            self._dirty = True
+            return
         before = self.view
         self.view = reduce(self.view, event)
         if isinstance(event, SessionEnded):
@@ -131,6 +165,19 @@ class SessionScreen(Screen[None]):
                 self.turn_to = self._turn_target(event)
         if not isinstance(event, Telemetry):
             self.redraw()
+
+    def _notice(self, event: SessionEvent) -> None:
+        """Said once at the start: no speech program, or the big screen's address (and its QR
+        code, drawn light on dark so a phone can read it off the terminal)."""
+        message = escape(str(getattr(event, "message", "") or ""))
+        qr = str(getattr(event, "qr", "") or "")
+        if qr:
+            message += "\n[#ffffff on #000000]" + qr + "[/]"
+        if message:
+            if event.kind == "display":
+                self.notify(message, title="big screen", severity="information", timeout=30)
+            else:
+                self.notify(message, title=event.kind, severity="warning", timeout=30)
 
     def engine_failed(self, message: str) -> None:
         self.engine_error = message
@@ -162,7 +209,9 @@ class SessionScreen(Screen[None]):
                 self.cues.alert("Link lost. The belt is stopping.")
             elif event.event == "reconnected":
                 self.cues.alert("Reconnected. Press r to re-arm.")
-        elif isinstance(event, SafetyEvent) and event.action in ("stop", "pause"):
+        elif (isinstance(event, SafetyEvent) and event.action in ("stop", "pause")) or (
+            isinstance(event, Alarm) and event.active
+        ):
             self.cues.alert(event.message)
         elif isinstance(event, SessionEnded):
             self.cues.alert(
@@ -179,18 +228,22 @@ class SessionScreen(Screen[None]):
         view = self.view
         unit = self.units
         self.query_one(StatusLine).show(view, now, self.outline.name)
+        alarm = alarm_for(view)
         alert = alert_for(view, now, unit, turn_to=self.turn_to, phase_detail=self.phase_detail)
         if self.engine_error:
-            from treadctl.tui.widgets.banners import Alert
-
             alert = Alert(
                 "fault", "SESSION STOPPED — program error", f"{self.engine_error}  q = quit"
             )
-        self.query_one(AlertBanner).show(alert)
+        elif self._starting_count(now) and (alert is None or alert.level != "fault"):
+            # A 3-2-1 means the belt is about to move: "paused" would say the opposite.
+            alert = Alert("info", "GET READY — the belt is about to move", "Esc or s stops it")
+        self.query_one(AlarmBanner).show_alarm(alarm)
+        self.query_one(AlertBanner).show(None if alarm is not None else alert)
         banner = self.query_one(DirectionBanner)
-        banner.display = alert is None or alert.level in ("info", "turn")
+        banner.display = alarm is None and (alert is None or alert.level in ("info", "turn"))
         shown_direction = self.turn_to if view.phase is PhaseName.TURN else view.direction
-        banner.show(shown_direction)
+        banner.show_direction(shown_direction)
+        self.query_one("#middle").display = alarm is None
 
         turning = view.phase is PhaseName.TURN
         label = view.bout_label or ""
@@ -199,21 +252,10 @@ class SessionScreen(Screen[None]):
         if turning and upcoming is not None:
             label, cue = f"then: {upcoming.label}", ""
         self.query_one("#bout-label", Static).update(f"[b]{label}[/b]{cue}")
-
-        turn_left = view.phase_remaining_s(now) if turning else None
-        if turn_left is not None:
-            caption, left = "turn — walk on in", turn_left
-        elif view.bout_index is None:
-            caption, left = "bout", None
-        else:
-            caption, left = (
-                f"left in bout {view.bout_index + 1}/{view.bout_count}",
-                view.bout_remaining_s(now),
-            )
-        self.query_one("#count-caption", Static).update(caption)
-        self.query_one("#countdown", Digits).update(
-            format_duration(left) if left is not None else "-:--"
-        )
+        count, caption = self._count_text(now)
+        countdown = self.query_one("#countdown", BigText)
+        countdown.show(count, caption)
+        countdown.set_class(view.countdown_shown(now) is not None, "counting")
         self.query_one(Readouts).show(view, unit, live=live_data(view, now))
         self.query_one("#next", Static).update(self._next_text(now))
 
@@ -240,6 +282,26 @@ class SessionScreen(Screen[None]):
         self.query_one("#message", Static).update(message or "")
         self._dirty = False
 
+    def _starting_count(self, now: float) -> bool:
+        """A 3-2-1 before the belt starts or restarts is on (not a turn's count-in)."""
+        view = self.view
+        counting = view.countdown_shown(now) not in (None, "GO")
+        return counting and view.countdown_purpose != "turn"
+
+    def _count_text(self, now: float) -> tuple[str, str]:
+        """The big number and what it counts: a 3-2-1, the turn, or the bout's time left."""
+        view = self.view
+        counting = view.countdown_shown(now)
+        if counting is not None:
+            return counting, COUNT_CAPTION.get(view.countdown_purpose, "get ready")
+        turn_left = view.phase_remaining_s(now) if view.phase is PhaseName.TURN else None
+        if turn_left is not None:
+            return format_duration(turn_left), "turn — walk on in"
+        if view.bout_index is None:
+            return "-:--", "bout"
+        caption = f"left in bout {view.bout_index + 1}/{view.bout_count}"
+        return format_duration(view.bout_remaining_s(now)), caption
+
     def _next_text(self, now: float) -> str:
         view = self.view
         upcoming = self.outline.next_bout(view.bout_index)
@@ -259,8 +321,11 @@ class SessionScreen(Screen[None]):
 
     # -- keys out ---------------------------------------------------------------------------
 
-    def send(self, kind: RequestKind, value: float | None = None) -> RequestResult:
-        result = self.controls.request(Request(kind, value, source="key"))
+    def send(
+        self, kind: RequestKind, value: float | None = None, *, key: str = "key"
+    ) -> RequestResult:
+        """Ask the supervisor; the request's source is ``key:<key>`` (``key:escape``)."""
+        result = self.controls.request(Request(kind, value, source=key_source(key)))
         if not result.accepted:
             self.notify(
                 result.reason or f"{kind.value} refused",
@@ -270,11 +335,22 @@ class SessionScreen(Screen[None]):
             )
         return result
 
-    def action_request(self, kind: str) -> None:
-        self.send(RequestKind(kind))
+    def action_request(self, kind: str, key: str = "key") -> None:
+        self.send(RequestKind(kind), key=key)
 
-    def action_nudge(self, sign: int) -> None:
-        self.send(RequestKind.NUDGE_SPEED, round(to_kmh(NUDGE_STEP, self.units) * sign, 3))
+    def action_nudge(self, sign: int, key: str = "plus") -> None:
+        step = round(to_kmh(NUDGE_STEP, self.units) * sign, 3)
+        self.send(RequestKind.NUDGE_SPEED, step, key=key)
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: the belt stops at once; then the quit question (unless already over)."""
+        if self.view.state is SessionState.ENDED or self.engine_error is not None:
+            self.quit_now(key="ctrl+c")
+            return
+        self.send(RequestKind.STOP, key="ctrl+c")
+        if not isinstance(self.app.screen, ConfirmQuit):
+            title = "The belt is stopping. Quit the session?"
+            self.app.push_screen(ConfirmQuit(title), self._quit_answer)
 
     def belt_moving(self) -> bool:
         view = self.view
@@ -286,23 +362,32 @@ class SessionScreen(Screen[None]):
         if self.belt_moving():
             self.app.push_screen(ConfirmQuit(), self._quit_answer)
         else:
-            self.quit_now()
+            self.quit_now(key="q")
 
     def _quit_answer(self, choice: str | None) -> None:
-        if choice == QUIT:
-            self.quit_now()
-        elif choice == STOP:
-            self.send(RequestKind.STOP)
+        """``choice`` is the dialog's answer and, after a colon, the key (``quit:y``)."""
+        answer, _, key = (choice or "").partition(":")
+        if answer == QUIT:
+            self.quit_now(key=key or "y")
+        elif answer == STOP:
+            self.send(RequestKind.STOP, key=key or "escape")
 
-    def quit_now(self) -> None:
+    def quit_now(self, key: str = "q") -> None:
         """Ask the supervisor to stop the belt and end the session, then leave."""
         if self.view.state is not SessionState.ENDED and self.engine_error is None:
-            self.send(RequestKind.QUIT)
+            self.send(RequestKind.QUIT, key=key)
         if self._on_quit is not None:
             self._on_quit()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(on_stop=lambda: self.send(RequestKind.STOP)))
+        self.app.push_screen(HelpScreen(on_stop=lambda: self.send(RequestKind.STOP, key="escape")))
+
+
+def _halts(event: SessionEvent) -> bool:
+    """A safety stop or pause, or a raised alarm: the bell rings."""
+    if isinstance(event, SafetyEvent):
+        return event.action in ("stop", "pause")
+    return isinstance(event, Alarm) and event.active
 
 
 def to_unit(speed_kmh: float, unit: SpeedUnit) -> float:
