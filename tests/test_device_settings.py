@@ -57,7 +57,7 @@ def test_config_file_devices_tables(tmp_path: Path) -> None:
     ("body", "message"),
     [
         ('[devices."X"]\nspeed_min_kmh = 5\nspeed_max_kmh = 4\n', "must be below speed_max_kmh"),
-        ('[devices."X"]\nspeed_max_kmh = 40\n', "less than or equal to 20"),
+        ('[devices."X"]\nspeed_max_kmh = 40\n', "at most 20"),
         ('[devices."X"]\nturbo = true\n', "turbo"),
     ],
 )

@@ -37,15 +37,25 @@ def safety_configs(draw: st.DrawFn) -> SafetyConfig:
         turn_speed_kmh=draw(st.floats(0.0, back_speed)),
         turn_hold_s=draw(st.floats(0.0, 120.0)),
         confirm_turns=draw(st.booleans()),
+        max_nudge_kmh=draw(st.floats(0.0, 3.0)),
+        nudge_interval_s=draw(st.floats(0.2, 10.0)),
+        pause_timeout_s=draw(st.floats(1.0, 7200.0)),
+        hr_ceiling_bpm=draw(st.none() | st.integers(60, 220)),
+        hr_ceiling_step_kmh=draw(st.floats(0.05, 2.0)),
+        require_hr=draw(st.booleans()),
     )
 
 
 def _at_least_as_strict(field: str, value: Any, other: Any) -> bool:
     """``value`` is no looser than ``other`` for ``field``."""
-    if field == "turn_hold_s":
+    if field in ("turn_hold_s", "nudge_interval_s", "hr_ceiling_step_kmh"):
         return bool(value >= other)
-    if field == "confirm_turns":
+    if field in ("confirm_turns", "require_hr"):
         return bool(value or not other)
+    if other is None:  # no limit at all is the loosest
+        return True
+    if value is None:
+        return False
     return bool(value <= other)
 
 

@@ -68,9 +68,10 @@ def test_headless_lines_follow_the_users_units() -> None:
 def test_printer_uses_its_units() -> None:
     out = io.StringIO()
     bus = EventBus()
-    HeadlessPrinter(out, units="mph").attach(bus)
+    printer = HeadlessPrinter(out, units="mph").attach(bus)
     summary = SessionSummary("p", 60.0, 60.0, 0.0, 3218.688, 1.0, 1, 1)
     bus.publish(SessionEnded(60.0, EndStatus.SAFETY_STOP, "watchdog", summary))
+    printer.close()  # the printer writes from its own thread: flush it first
     text = out.getvalue()
     assert "session ended: no data from the treadmill" in text
     assert "2.00 mi" in text

@@ -52,7 +52,16 @@ RULES: dict[str, Rule] = {
     "turn_speed_kmh": _lower,  # 0 stops the belt for the turn: the strictest
     "turn_hold_s": _higher,  # more time to turn around
     "confirm_turns": _either,
-    "hr_ceiling_bpm": _lower,  # once the heart-rate ceiling exists; None = no ceiling
+    "hr_ceiling_bpm": _lower,  # None = no ceiling, the loosest
+    "hr_ceiling_margin_bpm": _lower,  # stop closer to the ceiling
+    "hr_ceiling_stop_s": _lower,  # stop sooner above ceiling + margin
+    "hr_ceiling_hold_s": _lower,  # start slowing sooner
+    "hr_ceiling_step_kmh": _higher,  # slow down more at each step
+    "require_hr": _either,  # an untrusted heart rate stops the belt
+    "max_nudge_kmh": _lower,
+    "max_nudge_incline_pct": _lower,
+    "nudge_interval_s": _higher,  # fewer nudges a minute
+    "pause_timeout_s": _lower,  # a paused headless session ends sooner
 }
 
 # The loosest value of each field, used for the fields a prescription leaves open.
@@ -64,6 +73,15 @@ _LOOSEST: dict[str, Any] = {
     "turn_hold_s": 0.0,
     "confirm_turns": False,
     "hr_ceiling_bpm": None,
+    "hr_ceiling_margin_bpm": 40,
+    "hr_ceiling_stop_s": 600.0,
+    "hr_ceiling_hold_s": 600.0,
+    "hr_ceiling_step_kmh": 0.01,
+    "require_hr": False,
+    "max_nudge_kmh": 3.0,
+    "max_nudge_incline_pct": 5.0,
+    "nudge_interval_s": 0.2,
+    "pause_timeout_s": 7200.0,
 }
 # An open backward cap is as loose as the prescription's own forward cap allows.
 _BACKWARD_OF = {
