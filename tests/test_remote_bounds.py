@@ -55,9 +55,10 @@ def test_an_accepted_remote_start_is_logged_as_remote() -> None:
         if isinstance(event, Telemetry) and event.t_s > 30 and not stopped:
             stopped.append(event.t_s)
             session.request(Request(RequestKind.STOP, source="mqtt"))
-        if isinstance(event, Telemetry) and stopped and event.t_s > stopped[0] + 10:
-            if session.supervisor is not None and session.supervisor.held:
-                session.request(Request(RequestKind.START, source="mqtt"))
+        later = isinstance(event, Telemetry) and stopped and event.t_s > stopped[0] + 10
+        sup = session.supervisor
+        if later and sup is not None and sup.held:
+            session.request(Request(RequestKind.START, source="mqtt"))
 
     options = SessionOptions(rearm_timeout_s=60.0, auto_confirm_turns=True, allow_remote_start=True)
     out = run_virtual(run_session(WARM_UP, actions=actions, options=options))
