@@ -25,7 +25,6 @@ from treadctl.profile.locate import LocatedValueError
 from treadctl.profile.models import Profile
 from treadctl.profile.program import Program
 
-HR_CEILING_KEY = "hr_ceiling_bpm"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -59,12 +58,6 @@ def check_caps(caps: dict[str, Any]) -> dict[str, Any]:
 
     fields = SafetyConfig.model_fields
     for key in caps:
-        if key == HR_CEILING_KEY and key not in fields:
-            raise LocatedValueError(
-                (key,),
-                "this treadctl cannot enforce a heart-rate ceiling yet; remove the key or "
-                "upgrade treadctl",
-            )
         if key not in fields:
             raise LocatedValueError((key,), "unknown key (check the spelling)")
     try:
@@ -75,7 +68,9 @@ def check_caps(caps: dict[str, Any]) -> dict[str, Any]:
         ctx_error = (first.get("ctx") or {}).get("error")
         if isinstance(ctx_error, LocatedValueError):
             raise LocatedValueError((*loc, *ctx_error.loc), ctx_error.reason) from None
-        message = str(first.get("msg", "invalid"))
+        from treadctl.profile.locate import plain_reason
+
+        message = plain_reason(first, loc) or str(first.get("msg", "invalid"))
         raise LocatedValueError(loc or (), message.removeprefix("Value error, ")) from None
     return caps
 
