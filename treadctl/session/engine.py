@@ -81,12 +81,15 @@ class SessionOptions:
     ``rearm_timeout_s``: after a fault, end with a safety stop if nobody re-arms within this time
     (None: wait for the key forever; the headless runner uses a bound because it has no keys).
     ``pause_timeout_s``: the same bound for a pause (headless: a remote pause does not wait for
-    ever). ``auto_confirm_turns``: treat turn confirmations as given (headless: there is no key).
+    ever). ``alarm_timeout_s``: how long a session whose belt is not confirmed at rest keeps
+    alarming and escalating before it ends with exit 4 (None: until the walker quits).
+    ``auto_confirm_turns``: treat turn confirmations as given (headless: there is no key).
     """
 
     body_mass_kg: float = 70.0
     rearm_timeout_s: float | None = None
     pause_timeout_s: float | None = None
+    alarm_timeout_s: float | None = None
     auto_confirm_turns: bool = False
     reconnect_timeout_s: float = 60.0
     reconnect_backoff_s: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -615,6 +618,7 @@ class Session:
             self._timer.hold(self._time())
         shown: tuple[SafetyState, str] | None = None
         deadline: float | None = None
+        alarm_deadline: float | None = None
         while sup.held:
             self._check_over()
             state = sup.state
@@ -629,7 +633,14 @@ class Session:
             if shown != (state, detail):
                 shown = (state, detail)
                 self._publish_phase(PhaseName.PAUSED, detail=detail)
-            if deadline is None:
+            if state is SafetyState.NOT_STOPPING:
+                # The belt may still move: stay connected, alarming and escalating while the
+                # treadmill is reachable (on screen until the walker quits; headless for
+                # ``alarm_timeout_s``, then the session ends with exit 4).
+                if alarm_deadline is None and self.options.alarm_timeout_s is not None:
+                    alarm_deadline = self._time() + self.options.alarm_timeout_s
+                deadline = alarm_deadline
+            elif deadline is None or deadline == alarm_deadline:
                 bound = (
                     self.options.pause_timeout_s
                     if state is SafetyState.PAUSED

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # Headless runs have no keys: after a fault, wait this long (for a remote re-arm, if enabled)
 # before ending the session with a safety stop.
 HEADLESS_REARM_TIMEOUT_S = 30.0
+# ... and while the belt is not confirmed at rest it keeps alarming and escalating this long.
+HEADLESS_ALARM_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def prepare(options: RunOptions) -> Wired:
         body_mass_kg=config.body_mass_kg,
         rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S if options.headless else None,
         pause_timeout_s=safety.pause_timeout_s if options.headless else None,
+        alarm_timeout_s=HEADLESS_ALARM_TIMEOUT_S if options.headless else None,
         auto_confirm_turns=options.headless,
         allow_remote_start=config.mqtt.commands.enabled and config.mqtt.commands.allow_start,
     )
