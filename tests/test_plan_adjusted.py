@@ -17,7 +17,7 @@ def test_the_adjusted_plan_is_the_driven_plan_on_a_coarse_treadmill() -> None:
     shown = {index: speed for index, speed, _incline in adjusted.targets}
     for bout in out.of(BoutStarted):
         assert bout.speed_kmh == shown[bout.index]
-    commanded = [c.speed_kmh for c in out.commands("set_speed") if c.source == "plan"]
+    commanded = [c.speed_kmh or 0.0 for c in out.commands("set_speed") if c.source == "plan"]
     assert max(commanded) == max(shown.values())
 
 

@@ -89,7 +89,7 @@ class SessionOptions:
     body_mass_kg: float = 70.0
     rearm_timeout_s: float | None = None
     pause_timeout_s: float | None = None
-    alarm_timeout_s: float | None = None
+    alarm_timeout_s: float | None = 120.0
     auto_confirm_turns: bool = False
     reconnect_timeout_s: float = 60.0
     reconnect_backoff_s: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)

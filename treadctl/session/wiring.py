@@ -126,7 +126,7 @@ def prepare(options: RunOptions) -> Wired:
         body_mass_kg=config.body_mass_kg,
         rearm_timeout_s=HEADLESS_REARM_TIMEOUT_S if options.headless else None,
         pause_timeout_s=safety.pause_timeout_s if options.headless else None,
-        alarm_timeout_s=HEADLESS_ALARM_TIMEOUT_S if options.headless else None,
+        alarm_timeout_s=HEADLESS_ALARM_TIMEOUT_S if options.headless else None,  # screen: quit
         auto_confirm_turns=options.headless,
         allow_remote_start=config.mqtt.commands.enabled and config.mqtt.commands.allow_start,
     )
