@@ -134,8 +134,11 @@ def test_rest_watch_without_telemetry_is_overdue_and_status_alone_confirms() -> 
     assert not silent.overdue(12.0, telemetry_fresh=False)
     assert silent.overdue(13.0, telemetry_fresh=False)
     told = RestWatch(since_t=10.0, stall_s=3.0)
-    told.treadmill_stopped()
-    assert told.confirmed(telemetry_fresh=False) and not told.overdue(20.0, telemetry_fresh=False)
+    told.treadmill_stopped(11.0)
+    # The treadmill's word counts only once the belt has had time to coast to rest.
+    assert not told.confirmed(telemetry_fresh=False, now=12.0)
+    assert told.confirmed(telemetry_fresh=False, now=13.0)
+    assert not told.overdue(20.0, telemetry_fresh=False)
     # While data flows only a reading counts: a safety-key status comes while the belt coasts.
     assert not told.confirmed(telemetry_fresh=True)
     told.observe(21.0, 3.0)  # a reading says it still moves: the status does not count

@@ -20,6 +20,8 @@ SETTLE_WINDOW_S = 10.0
 # After Stop the belt must make progress towards rest within this long.
 STOP_STALL_S = 3.0
 MOVING_KMH = 0.3  # measured speeds above this count as a moving belt
+# With no data, the treadmill's "stopped" status counts as rest only this long after it arrived.
+STATUS_SETTLE_S = 2.0
 # A reading this much below the previous one means the belt is slowing down, not running away.
 SLOWING_KMH = 0.05
 
@@ -143,6 +145,7 @@ class RestWatch:
     progress_t: float | None = None
     by_reading: bool = False
     by_status: bool = False
+    status_t: float = 0.0
 
     def observe(self, now: float, measured_kmh: float) -> None:
         self.by_status = False  # a reading supersedes what the treadmill said before it
@@ -155,17 +158,22 @@ class RestWatch:
             self.lowest_kmh = measured_kmh
             self.progress_t = now
 
-    def treadmill_stopped(self) -> None:
+    def treadmill_stopped(self, now: float) -> None:
         """A status notification says the belt stopped (console stop, safety key, ...)."""
-        self.by_status = True
+        if not self.by_status:
+            self.by_status, self.status_t = True, now
 
-    def confirmed(self, telemetry_fresh: bool) -> bool:
+    def confirmed(self, telemetry_fresh: bool, now: float | None = None) -> bool:
         """With data flowing, a reading; without, only the treadmill's own word (an old reading
-        says nothing about now)."""
-        return self.by_reading if telemetry_fresh else self.by_status
+        says nothing about now), and only ``STATUS_SETTLE_S`` after it: the treadmill reports a
+        safety-key stop while its belt still coasts."""
+        if telemetry_fresh:
+            return self.by_reading
+        settled = now is None or now - self.status_t >= STATUS_SETTLE_S
+        return self.by_status and settled
 
     def overdue(self, now: float, telemetry_fresh: bool) -> bool:
-        if self.confirmed(telemetry_fresh):
+        if self.confirmed(telemetry_fresh) or (self.by_status and not telemetry_fresh):
             return False
         if not telemetry_fresh:
             return now - self.since_t >= self.stall_s

@@ -241,7 +241,7 @@ class Supervisor:
         ``MOVING_KMH``, or the treadmill's own word with no reading against it); otherwise fresh
         telemetry at or below ``MOVING_KMH``."""
         if self.rest is not None:
-            return self.rest.confirmed(self.telemetry_fresh())
+            return self.rest.confirmed(self.telemetry_fresh(), self._loop.time())
         if self.belt_started:
             return False  # started by treadctl and not stopped since: moving, whatever was read
         speed = self.measured_speed_kmh
@@ -648,9 +648,7 @@ class Supervisor:
         if reason is None:
             return
         if decision.stopped and self.rest is not None:
-            self.rest.treadmill_stopped()
-            if self.rest.confirmed(self.telemetry_fresh()):
-                self._rest_confirmed(by_status=not self.telemetry_fresh())
+            self.rest.treadmill_stopped(self._loop.time())  # the guard confirms once settled
         if decision.action is Action.HALT:
             detail = f"{decision.speed_kmh:g} km/h" if decision.speed_kmh is not None else ""
             self.trip(reason, detail=detail)  # also while halted: the latch keeps the strongest
@@ -723,7 +721,12 @@ class Supervisor:
                     SafetyEvent(self.now(), str(Reason.WATCHDOG), detail, action="report")
                 )
         rest = self.rest
-        if rest is None or rest.confirmed(self.telemetry_fresh()):
+        if rest is None:
+            return
+        fresh = self.telemetry_fresh()
+        if rest.confirmed(fresh, now):
+            if self._alarm_up:
+                self._rest_confirmed(by_status=not fresh)
             return
         if not self._alarm_up and rest.overdue(now, self.telemetry_fresh()):
             self._raise_alarm(rest.describe(now, self.measured_speed_kmh))
