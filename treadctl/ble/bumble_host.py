@@ -16,6 +16,7 @@ bumble is an optional dependency (``pip install 'treadctl[sim]'``); importing th
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -300,8 +301,9 @@ class BumbleGattClient(BaseBleakClient):
 
     # --- where the central comes from ------------------------------------------------------------
 
+    @abc.abstractmethod
     async def _central(self) -> Device:
-        raise NotImplementedError
+        """The bumble central to connect through (each subclass has its own)."""
 
     async def _release_central(self, device: Device) -> None:
         """Nothing by default: the central outlives the connection."""
