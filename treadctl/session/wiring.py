@@ -81,6 +81,7 @@ class Wired:
     closers: list[Callable[[], Any]] = field(default_factory=list)
     recorder: Any = None  # treadctl.history.recorder.Recorder, once attached
     printer: Any = None  # treadctl.session.headless.HeadlessPrinter when headless
+    audit: Any = None  # treadctl.session.audit.AuditLog, once attached
 
     def request(self, request: Request) -> RequestResult:
         return self.session.request(request)  # type: ignore[no-any-return,unused-ignore]
@@ -195,6 +196,7 @@ def attach_sinks(wired: Wired) -> None:
     except OSError as error:
         raise _output_error(f"cannot write the audit log {audit_path}: {error.strerror}") from None
     audit.attach(wired.bus)
+    wired.audit = audit
     closing = _OutputsClosing()
     closing.writers.append(audit)
     wired.closers.append(lambda: _say_losses(audit.close(closing.left_s()), "audit lines"))
@@ -470,6 +472,8 @@ async def _suspend_after_stop(wired: Wired) -> None:
     supervisor = wired.session.supervisor
     if supervisor is not None:
         await supervisor.wait_for_stops()
+    if wired.audit is not None:  # the Stop and its answer are on disk before we freeze
+        await asyncio.get_running_loop().run_in_executor(None, wired.audit.flush, 2.0)
     os.kill(os.getpid(), signal.SIGSTOP)
 
 
