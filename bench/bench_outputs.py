@@ -64,10 +64,10 @@ async def _probe(lags: list[float], stop: asyncio.Event) -> None:
 
 
 async def _session(home: Path, locked: bool) -> tuple[list[float], list[float]]:
+    from treadctl import wiring
     from treadctl.controls import Request, RequestKind
     from treadctl.events import PhaseChanged, PhaseName, SessionEvent
     from treadctl.history import db
-    from treadctl.session import wiring
 
     profile = home / "bench.toml"
     profile.write_text(PROFILE, encoding="utf-8")

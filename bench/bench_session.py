@@ -64,7 +64,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def bench_fast_60(runs: int = 5) -> list[float]:
     """Wall times of ``runs`` in-process runs (the first one also pays for the imports)."""
-    from treadctl.session.wiring import RunOptions, run_session
+    from treadctl.wiring import RunOptions, run_session
 
     times = []
     with tempfile.TemporaryDirectory() as folder:
@@ -105,7 +105,6 @@ def bench_process_60(runs: int = 5) -> list[float]:
 
 async def _latencies(bouts: int, stops: int) -> tuple[list[float], list[float]]:
     from simulators.bleak_backend import SimAir
-    from treadctl.ble.simulate import simulated_link
     from treadctl.config import SafetyConfig
     from treadctl.controls import Request, RequestKind
     from treadctl.direction import Direction
@@ -113,6 +112,7 @@ async def _latencies(bouts: int, stops: int) -> tuple[list[float], list[float]]:
     from treadctl.plan import build_plan
     from treadctl.profile.bout import BoutSpec
     from treadctl.session.engine import Session, SessionOptions
+    from treadctl.simulated_link import simulated_link
 
     loop = asyncio.get_running_loop()
     link, sim = simulated_link("spec", sim_air=SimAir())

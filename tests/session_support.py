@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.bleak_backend import SimAir
-from treadctl.ble.simulate import simulated_link
 from treadctl.config import SafetyConfig
 from treadctl.direction import Direction
 from treadctl.events import (
@@ -29,6 +28,7 @@ from treadctl.plan import build_plan
 from treadctl.profile.bout import BoutSpec
 from treadctl.safety.caps import caps_for
 from treadctl.session.engine import Session, SessionOptions
+from treadctl.simulated_link import simulated_link
 
 MOVING_OPS = {"start", "set_speed", "set_incline"}
 

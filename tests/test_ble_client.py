@@ -17,7 +17,6 @@ from simulators.treadmill import BeltMode, Result, SimulatedTreadmill
 from treadctl.ble.client import FtmsClient
 from treadctl.ble.errors import ControlLocked
 from treadctl.ble.quirks import DeviceQuirks
-from treadctl.ble.simulate import SIM_ADDRESS, SIM_NAME, simulated_link
 from treadctl.clock import run_virtual
 from treadctl.errors import ControlRefused, DeviceNotFound
 from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID
@@ -39,6 +38,7 @@ from treadctl.link import (
     TelemetryEvent,
     TrainingStatusEvent,
 )
+from treadctl.simulated_link import SIM_ADDRESS, SIM_NAME, simulated_link
 
 
 @pytest.fixture

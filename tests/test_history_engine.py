@@ -10,7 +10,6 @@ import fitdecode
 import pytest
 
 from simulators.bleak_backend import SimAir
-from treadctl.ble.simulate import simulated_link
 from treadctl.clock import run_virtual
 from treadctl.config import SafetyConfig
 from treadctl.events import EndStatus, EventBus, SessionEnded
@@ -20,6 +19,7 @@ from treadctl.history.recorder import attach_recorder
 from treadctl.plan import build_plan
 from treadctl.profile.loading import load_profile
 from treadctl.session.engine import Session, SessionOptions
+from treadctl.simulated_link import simulated_link
 
 
 def _run(db_path: Path) -> SessionEnded:

@@ -17,7 +17,6 @@ import pytest
 
 from simulators.bleak_backend import SimAir
 from tests.mqtt_broker import TestBroker
-from treadctl.ble.simulate import simulated_link
 from treadctl.config import SafetyConfig
 from treadctl.controls import Request, RequestKind
 from treadctl.events import CommandSent, EventBus, SafetyEvent, SessionEvent
@@ -27,6 +26,7 @@ from treadctl.mqtt.publisher import Backoff
 from treadctl.plan import build_plan
 from treadctl.profile.loading import load_profile
 from treadctl.session.engine import Session, SessionOptions
+from treadctl.simulated_link import simulated_link
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -17,7 +17,7 @@ import sys
 for name in sys.argv[1].split(","):
     if name:
         sys.modules[name] = None  # importing it now raises ImportError, as a broken install would
-from treadctl.session.wiring import RunOptions, run_session
+from treadctl.wiring import RunOptions, run_session
 from treadctl.cli import main
 if sys.argv[2] == "ui":
     from treadctl.errors import TreadctlError

@@ -8,7 +8,6 @@ from collections.abc import Callable
 import pytest
 
 from simulators.bleak_backend import SimAir
-from treadctl.ble.simulate import simulated_link
 from treadctl.config import SafetyConfig
 from treadctl.controls import Request, RequestResult
 from treadctl.direction import Direction
@@ -17,6 +16,7 @@ from treadctl.plan import build_plan
 from treadctl.profile.bout import BoutSpec
 from treadctl.profile.loading import load_profile
 from treadctl.session.engine import Session, SessionOptions
+from treadctl.simulated_link import simulated_link
 from treadctl.tui.app import SessionApp
 from treadctl.tui.confirm import ConfirmQuit
 from treadctl.tui.outline import outline_from_plan

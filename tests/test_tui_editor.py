@@ -279,8 +279,8 @@ async def test_start_screen_arrow_keys_move_through_the_profiles() -> None:
 def test_run_without_a_profile_opens_the_start_screen_then_runs_the_choice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from treadctl import wiring
     from treadctl.commands import run as run_command
-    from treadctl.session import wiring
 
     chosen = StartChoice(list_profiles()[0].path, SIMULATOR)
     ran: list[wiring.RunOptions] = []

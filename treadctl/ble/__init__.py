@@ -4,9 +4,10 @@ Everything above it talks to :class:`treadctl.link.TreadmillLink`; bleak types n
 package. Entry points (each imports bleak, so import them lazily from command code):
 
 * ``treadctl.ble.client.FtmsClient`` — a ``TreadmillLink`` for a real address or name;
-* ``treadctl.ble.simulate.simulated_link`` — the same client wired to the simulator's backend;
 * ``treadctl.ble.scan.scan`` — find FTMS treadmills nearby;
 * ``treadctl.ble.probe.probe`` — read everything a device offers, for bug reports.
 
-``treadctl.ble.quirks`` and ``treadctl.ble.errors`` do not import bleak at module level.
+The same client wired to the simulator's backend is ``treadctl.simulated_link`` (outside this
+package, so that ``ble`` never imports ``simulators``). ``treadctl.ble.quirks`` and
+``treadctl.ble.errors`` do not import bleak at module level.
 """

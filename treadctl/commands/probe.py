@@ -64,7 +64,7 @@ def _main(args: argparse.Namespace) -> int:
     where = radio(args.transport, args.adapter)
     if args.simulate:
         from simulators.personalities import UnknownPersonality
-        from treadctl.ble.simulate import SIM_ADDRESS, simulated_link
+        from treadctl.simulated_link import SIM_ADDRESS, simulated_link
 
         try:
             client, _treadmill = simulated_link(

@@ -78,7 +78,7 @@ def add_parser(
 
 
 def _main(args: argparse.Namespace) -> int:
-    from treadctl.session.wiring import RunOptions, run_session
+    from treadctl.wiring import RunOptions, run_session
 
     headless = bool(args.headless) or not (sys.stdin.isatty() and sys.stdout.isatty())
     if args.profile is None:
@@ -185,8 +185,8 @@ def start_screen(args: argparse.Namespace) -> int:
         print("treadctl: the start screen is not available; see treadctl --help", file=sys.stderr)
         return 2
     from treadctl.config import load_config
-    from treadctl.session.wiring import RunOptions, run_session
     from treadctl.tui.person_picker import choose_person_if_needed
+    from treadctl.wiring import RunOptions, run_session
 
     if not choose_person_if_needed(getattr(args, "person_source", "default")):
         return 0

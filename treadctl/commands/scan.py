@@ -84,7 +84,7 @@ def _main(args: argparse.Namespace) -> int:
     options = backend_options(where)
     if args.simulate:
         from simulators.bleak_backend import SimBleakScanner
-        from treadctl.ble.simulate import add_simulated_treadmill
+        from treadctl.simulated_link import add_simulated_treadmill
 
         add_simulated_treadmill()
         options = {"scanner_backend": SimBleakScanner}

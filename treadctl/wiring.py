@@ -1,4 +1,5 @@
-"""The run composition: configuration → profile → plan → link → Session → sinks → run.
+"""The composition root of ``treadctl run``: configuration → profile → plan → link → Session →
+sinks → run. It sits above every package (nothing in ``session/`` or below imports it).
 
 ``treadctl run`` (and the tests, and the benchmark) call ``run_session``. Everything a session's
 consumers need is handed to ``attach_sinks`` in one ``Wired`` record, so the audit log, the
@@ -152,7 +153,7 @@ def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
     if options.simulate:
         from simulators.faults import FaultSpecError
         from simulators.personalities import UnknownPersonality
-        from treadctl.ble.simulate import simulated_link
+        from treadctl.simulated_link import simulated_link
 
         if options.transport or options.adapter:
             raise UsageError(
