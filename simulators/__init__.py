@@ -44,15 +44,35 @@ Using it from bleak-based code (no Bluetooth hardware needed)::
 
 from __future__ import annotations
 
-from simulators.faults import Fault, FaultKind, FaultSpecError, parse_fault
-from simulators.personalities import (
-    PERSONALITIES,
-    SimConfig,
-    UnknownPersonality,
-    describe_personalities,
-    personality,
-)
-from simulators.treadmill import BeltMode, SimulatedTreadmill
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulators.faults import Fault, FaultKind, FaultSpecError, parse_fault
+    from simulators.personalities import (
+        PERSONALITIES,
+        SimConfig,
+        UnknownPersonality,
+        describe_personalities,
+        personality,
+    )
+    from simulators.treadmill import BeltMode, SimulatedTreadmill
+
+# Name -> the module that defines it. Loaded on first use, so ``treadctl sim --help`` (which
+# imports ``simulators.cli``) does not pay for asyncio and the belt model.
+_HOMES = {
+    "Fault": "simulators.faults",
+    "FaultKind": "simulators.faults",
+    "FaultSpecError": "simulators.faults",
+    "parse_fault": "simulators.faults",
+    "PERSONALITIES": "simulators.personalities",
+    "SimConfig": "simulators.personalities",
+    "UnknownPersonality": "simulators.personalities",
+    "describe_personalities": "simulators.personalities",
+    "personality": "simulators.personalities",
+    "BeltMode": "simulators.treadmill",
+    "SimulatedTreadmill": "simulators.treadmill",
+}
 
 __all__ = [
     "PERSONALITIES",
@@ -67,3 +87,12 @@ __all__ = [
     "parse_fault",
     "personality",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'simulators' has no attribute {name!r}")
+    value = vars(importlib.import_module(home))[name]
+    globals()[name] = value
+    return value

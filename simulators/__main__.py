@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from treadctl.commands.sim import standalone
+from simulators.cli import standalone
 
 if __name__ == "__main__":
     sys.exit(standalone(sys.argv[1:]))

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"treadctl.commands.{name}")
         module.add_parser(subparsers, common)
+    # Commands that describe the whole command line (``completion``) read it from here rather
+    # than importing this module back.
+    parser.set_defaults(root_parser=parser)
     return parser
 
 

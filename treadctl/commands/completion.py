@@ -47,9 +47,8 @@ def _main(args: argparse.Namespace) -> int:
         for slug in known_profile_slugs():
             print(slug)
         return 0
-    from treadctl.cli import build_parser
-
-    tree = command_tree(build_parser())
+    root: argparse.ArgumentParser = args.root_parser
+    tree = command_tree(root)
     print(SCRIPTS[args.shell](tree), end="")
     return 0
 
