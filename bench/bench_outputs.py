@@ -83,7 +83,7 @@ async def _session(home: Path, locked: bool) -> tuple[list[float], list[float]]:
         stop_writes.append(loop.time())
         return original_stop(*args)
 
-    wired.link.stop = timed_stop
+    wired.link.stop = timed_stop  # type: ignore[method-assign]
     running = asyncio.Event()
 
     def on_event(event: SessionEvent) -> None:

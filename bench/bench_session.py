@@ -105,12 +105,12 @@ def bench_process_60(runs: int = 5) -> list[float]:
 
 async def _latencies(bouts: int, stops: int) -> tuple[list[float], list[float]]:
     from simulators.bleak_backend import SimAir
-    from treadctl.config import SafetyConfig
     from treadctl.controls import Request, RequestKind
     from treadctl.direction import Direction
     from treadctl.events import EventBus, PhaseChanged, PhaseName, SafetyEvent, SessionEvent
     from treadctl.plan import build_plan
     from treadctl.profile.bout import BoutSpec
+    from treadctl.safety_config import SafetyConfig
     from treadctl.session.engine import Session, SessionOptions
     from treadctl.simulated_link import simulated_link
 

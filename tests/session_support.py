@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.bleak_backend import SimAir
-from treadctl.config import SafetyConfig
 from treadctl.direction import Direction
 from treadctl.events import (
     BoutStarted,
@@ -27,6 +26,7 @@ from treadctl.events import (
 from treadctl.plan import build_plan
 from treadctl.profile.bout import BoutSpec
 from treadctl.safety.caps import caps_for
+from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.simulated_link import simulated_link
 

@@ -7,17 +7,19 @@ import io
 import json
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_progress import MONDAY, PLAN, _session
-from treadctl.checkins import store
-from treadctl.checkins.gate import hold_reason
-from treadctl.checkins.store import Checkin
+from treadctl.checkins.flow import CheckinAnswers, CheckinPrompts, after_session, before_session
 from treadctl.cli import main
+from treadctl.history import checkins as store
 from treadctl.history import db
+from treadctl.history.checkin_gate import hold_reason
+from treadctl.history.checkins import Checkin
 from treadctl.history.progress import compute
 
 
@@ -200,17 +202,21 @@ def test_progress_command_says_why_a_week_is_held_back(
     assert json.loads(capsys.readouterr().out)["weeks"][-1]["met"]
 
 
-def _wired(session_id: int | None = None, *, headless: bool = False) -> object:
-    from types import SimpleNamespace
+def _prompts(
+    morning: int | None = None, after: tuple[int | None, int | None] = (None, None)
+) -> tuple[CheckinPrompts, list[str]]:
+    """Prompts that record each question asked and answer as given."""
+    asked: list[str] = []
 
-    from treadctl.checkins.flow import CheckinAnswers
-    from treadctl.config import Config
+    def ask_morning() -> int | None:
+        asked.append("morning")
+        return morning
 
-    return SimpleNamespace(
-        options=SimpleNamespace(headless=headless, checkin=CheckinAnswers()),
-        config=Config(),
-        recorder=SimpleNamespace(session_id=session_id),
-    )
+    def ask_after() -> tuple[int | None, int | None]:
+        asked.append("after")
+        return after
+
+    return CheckinPrompts(ask_morning, ask_after), asked
 
 
 def _recorded(days_ago: float) -> int:
@@ -231,32 +237,24 @@ def _recorded(days_ago: float) -> int:
 
 
 def test_the_ui_asks_the_morning_after_only_after_a_night(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from treadctl.checkins import flow
-
-    asked: list[str] = []
-
-    def prompt(wired: object) -> int:
-        asked.append("m")
-        return 4
-
-    monkeypatch.setattr(flow, "_prompt_morning", prompt)
+    prompts, asked = _prompts(morning=4)
     yesterday = _recorded(1.0)
-    flow.before_session(_wired())
-    assert asked == ["m"]
+    before_session(CheckinAnswers(), prompts)
+    assert asked == ["morning"]
     conn = db.connect()
     try:
         assert store.get(conn, yesterday) == Checkin(yesterday, None, None, 4)
     finally:
         conn.close()
-    flow.before_session(_wired())  # answered already: not asked again
-    assert asked == ["m"]
+    before_session(CheckinAnswers(), prompts)  # answered already: not asked again
+    assert asked == ["morning"]
     _recorded(0.0)
-    flow.before_session(_wired())  # the last session was today: no morning after it yet
-    assert asked == ["m"]
-    flow.before_session(_wired(headless=True))  # headless: never asks
-    assert asked == ["m"]
+    before_session(CheckinAnswers(), prompts)  # the last session was today: no morning after it
+    assert asked == ["morning"]
+    before_session(CheckinAnswers(), None)  # no prompts (headless): never asks
+    assert asked == ["morning"]
 
 
 def test_the_ui_asks_effort_and_pain_after_the_session(
@@ -264,15 +262,32 @@ def test_the_ui_asks_effort_and_pain_after_the_session(
 ) -> None:
     import sys
 
-    from treadctl.checkins import flow
-
-    monkeypatch.setattr(flow, "_prompt_after", lambda wired: (6, 3))
+    prompts, asked = _prompts(after=(6, 3))
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     session_id = _recorded(0.0)
-    flow.after_session(_wired(session_id), None)
+    after_session(None, CheckinAnswers(), prompts)  # not recorded: nothing to attach them to
+    assert asked == []
+    after_session(session_id, CheckinAnswers(), prompts)
+    assert asked == ["after"]
     conn = db.connect()
     try:
         assert store.get(conn, session_id) == Checkin(session_id, 6, 3, None)
     finally:
         conn.close()
     assert f"check-in for session {session_id}: effort 6/10, pain 3/10" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("headless", "ask", "expected"),
+    [(False, True, True), (True, True, False), (False, False, False)],
+)
+def test_the_run_asks_only_on_a_screen_and_when_configured(
+    headless: bool, ask: bool, expected: bool
+) -> None:
+    from treadctl import wiring
+    from treadctl.config import Config
+
+    config = Config.model_validate({"checkins": {"ask": ask}})
+    options = wiring.RunOptions(profile="first-session", headless=headless)
+    fake = SimpleNamespace(options=options, config=config)
+    assert (wiring._checkin_prompts(fake) is not None) is expected  # type: ignore[arg-type]

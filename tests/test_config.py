@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from treadctl.config import Config, SafetyConfig, load_config
+from treadctl.config import Config, load_config
 from treadctl.errors import ConfigError
 from treadctl.paths import config_dir, default_config_path
+from treadctl.safety_config import SafetyConfig
 
 
 def test_defaults_are_gentle_for_a_backward_beginner() -> None:

@@ -35,7 +35,7 @@ def test_both_units_for_one_cap_is_a_located_error(tmp_path: Path) -> None:
 
 @given(st.floats(min_value=0.5, max_value=12.0))
 def test_an_mph_cap_equals_the_kmh_cap(speed_mph: float) -> None:
-    from treadctl.config import SafetyConfig
+    from treadctl.safety_config import SafetyConfig
 
     in_mph = SafetyConfig.model_validate(
         {"max_speed_mph": speed_mph, "max_backward_speed_kmh": 0.5, "turn_speed_kmh": 0.5}

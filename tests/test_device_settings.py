@@ -14,19 +14,19 @@ from simulators import SimulatedTreadmill, personality
 from simulators.gatt_server import FtmsGattServer
 from simulators.wire import treadmill_record
 from treadctl import ftms
-from treadctl.ble.device_info import DeviceInformation, decode_string, from_reads
-from treadctl.ble.known_devices import KNOWN_DEVICES, matching
-from treadctl.ble.quirks import PRESETS, SPEC, DeviceQuirks, combine, resolve
-from treadctl.clock import run_virtual
-from treadctl.config import ABSOLUTE_MAX_INCLINE_PCT, ABSOLUTE_MAX_SPEED_KMH, load_config
-from treadctl.device_config import (
+from treadctl.ble.device_config import (
     MAX_INCLINE_PCT,
     MAX_SPEED_KMH,
     DeviceSettings,
     settings_for,
 )
+from treadctl.ble.device_info import DeviceInformation, decode_string, from_reads
+from treadctl.ble.known_devices import KNOWN_DEVICES, matching
+from treadctl.ble.quirks import PRESETS, SPEC, DeviceQuirks, combine, resolve
+from treadctl.clock import run_virtual
+from treadctl.config import load_config
 from treadctl.errors import ConfigError
-from treadctl.limits import DeviceLimits
+from treadctl.limits import ABSOLUTE_MAX_INCLINE_PCT, ABSOLUTE_MAX_SPEED_KMH, DeviceLimits
 
 ADDRESS = "AA:BB:CC:DD:EE:01"
 

@@ -11,13 +11,13 @@ import pytest
 
 from simulators.bleak_backend import SimAir
 from treadctl.clock import run_virtual
-from treadctl.config import SafetyConfig
 from treadctl.events import EndStatus, EventBus, SessionEnded
 from treadctl.history import db
 from treadctl.history.export import export_session
 from treadctl.history.recorder import attach_recorder
 from treadctl.plan import build_plan
 from treadctl.profile.loading import load_profile
+from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.simulated_link import simulated_link
 

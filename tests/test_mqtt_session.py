@@ -17,7 +17,6 @@ import pytest
 
 from simulators.bleak_backend import SimAir
 from tests.mqtt_broker import TestBroker
-from treadctl.config import SafetyConfig
 from treadctl.controls import Request, RequestKind
 from treadctl.events import CommandSent, EventBus, SafetyEvent, SessionEvent
 from treadctl.mqtt.attach import attach_mqtt
@@ -25,6 +24,7 @@ from treadctl.mqtt.config import MqttCommandsConfig, MqttConfig
 from treadctl.mqtt.publisher import Backoff
 from treadctl.plan import build_plan
 from treadctl.profile.loading import load_profile
+from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.simulated_link import simulated_link
 

@@ -17,15 +17,10 @@ import sys
 for name in sys.argv[1].split(","):
     if name:
         sys.modules[name] = None  # importing it now raises ImportError, as a broken install would
-from treadctl.wiring import RunOptions, run_session
 from treadctl.cli import main
-if sys.argv[2] == "ui":
-    from treadctl.errors import TreadctlError
-    try:
-        sys.exit(run_session(RunOptions("retro-10", simulate=True, fast=True, headless=False)))
-    except TreadctlError as error:
-        print(f"treadctl: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
+if sys.argv[2] == "ui":  # as on a terminal, so that run opens the terminal UI
+    sys.stdin.isatty = sys.stdout.isatty = lambda: True
+    sys.exit(main(["run", "retro-10", "--simulate", "--fast", *sys.argv[3:]]))
 sys.exit(main(["run", "retro-10", "--simulate", "--fast", "--headless", *sys.argv[3:]]))
 """
 
@@ -44,8 +39,10 @@ def _run(home: Path, broken: str, mode: str, *extra: str) -> subprocess.Complete
 @pytest.mark.parametrize(
     ("broken", "mode", "message"),
     [
-        ("treadctl.tui.app", "ui", "the terminal UI cannot be loaded"),
-        ("treadctl.history.recorder", "headless", "the history recorder cannot be loaded"),
+        ("treadctl.tui.app", "ui", "a part of treadctl cannot be loaded (treadctl.tui.app"),
+        ("treadctl.history.recorder", "headless", "cannot be loaded (treadctl.history.recorder"),
+        ("pydantic", "headless", "the package 'pydantic' cannot be loaded"),
+        ("textual", "ui", "the package 'textual' cannot be loaded"),
     ],
 )
 def test_a_missing_part_is_a_clear_error(

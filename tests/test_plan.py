@@ -7,12 +7,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from treadctl.config import SafetyConfig
 from treadctl.direction import Direction
 from treadctl.limits import DeviceLimits
 from treadctl.plan import PlanError, PlannedBout, TurnAround, build_plan
 from treadctl.profile.bout import BoutSpec
 from treadctl.profile.models import Profile
+from treadctl.safety_config import SafetyConfig
 
 F, B = Direction.FORWARD, Direction.BACKWARD
 

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from treadctl.config import (
+from treadctl.limits import (
     ABSOLUTE_MAX_ACCELERATION_KMH_PER_S,
     ABSOLUTE_MAX_INCLINE_PCT,
     ABSOLUTE_MAX_SPEED_KMH,
-    SafetyConfig,
 )
 from treadctl.prescription.strictest import RULES, lock, loosest_with, strictest
+from treadctl.safety_config import SafetyConfig
 
 
 @st.composite

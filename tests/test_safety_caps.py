@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from treadctl.config import SafetyConfig
 from treadctl.direction import Direction
 from treadctl.ftms.machine_status import MachineStatus
 from treadctl.limits import DeviceLimits
@@ -19,6 +18,7 @@ from treadctl.safety.checks import (
     Watchdog,
 )
 from treadctl.safety.rules import Action, Reason, decide_status
+from treadctl.safety_config import SafetyConfig
 
 SAFETY = SafetyConfig()
 LIMITS = DeviceLimits()

@@ -16,7 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from treadctl.clock import run_virtual
-from treadctl.config import SafetyConfig
 from treadctl.controls import Request, RequestKind, key_source
 from treadctl.events import Alarm, EventBus, RequestDecided, SafetyEvent, SessionEvent
 from treadctl.ftms.machine_status import MachineStatus
@@ -45,6 +44,7 @@ from treadctl.safety.state import (
     source_class,
 )
 from treadctl.safety.supervisor import Refused, Supervisor
+from treadctl.safety_config import SafetyConfig
 
 FRESH_AT_REST = Facts(telemetry_fresh=True, at_rest=True, link_up=True, remote_start_allowed=True)
 

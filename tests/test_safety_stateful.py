@@ -28,7 +28,6 @@ from simulators.bleak_backend import SimAir
 from simulators.faults import FaultKind
 from tests.session_support import bouts_of
 from treadctl.clock import VirtualTimeLoop
-from treadctl.config import SafetyConfig
 from treadctl.controls import SOURCE_DISPLAY, Request, RequestKind, key_source
 from treadctl.direction import Direction
 from treadctl.events import (
@@ -45,6 +44,7 @@ from treadctl.events import (
 )
 from treadctl.plan import build_plan
 from treadctl.safety.state import DRIVING_STATES, SafetyState
+from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.simulated_link import simulated_link
 

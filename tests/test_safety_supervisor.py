@@ -17,7 +17,6 @@ from tests.session_support import (
     run_session,
 )
 from treadctl.clock import run_virtual
-from treadctl.config import SafetyConfig
 from treadctl.controls import Request, RequestKind
 from treadctl.events import (
     Clamped,
@@ -32,6 +31,7 @@ from treadctl.events import (
     Telemetry,
 )
 from treadctl.safety.checks import MOVING_KMH as REST_KMH
+from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import CONFIRM_WAIT_S, Session, SessionOptions
 
 BACKWARD_FAULT_S = 150  # inside SIMPLE's backward bout (2.0 km/h), well after its ramp

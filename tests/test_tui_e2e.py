@@ -8,13 +8,13 @@ from collections.abc import Callable
 import pytest
 
 from simulators.bleak_backend import SimAir
-from treadctl.config import SafetyConfig
 from treadctl.controls import Request, RequestResult
 from treadctl.direction import Direction
 from treadctl.events import EndStatus, EventBus, PhaseName
 from treadctl.plan import build_plan
 from treadctl.profile.bout import BoutSpec
 from treadctl.profile.loading import load_profile
+from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.simulated_link import simulated_link
 from treadctl.tui.app import SessionApp

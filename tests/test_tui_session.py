@@ -17,7 +17,6 @@ from tests.test_tui_helpers import (
     steady_events,
     with_extra,
 )
-from treadctl.config import SafetyConfig
 from treadctl.controls import RequestKind
 from treadctl.direction import Direction
 from treadctl.events import (
@@ -35,6 +34,7 @@ from treadctl.events import (
 )
 from treadctl.plan import build_plan
 from treadctl.profile.bout import BoutSpec
+from treadctl.safety_config import SafetyConfig
 from treadctl.tui.alerts import alert_for
 from treadctl.tui.confirm import ConfirmQuit
 from treadctl.tui.help_screen import HelpScreen

@@ -100,6 +100,15 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def missing_part(error: ImportError) -> str:
+    """What cannot be loaded, and what to do about it."""
+    name = error.name or str(error)
+    top = name.split(".")[0]
+    if top in ("treadctl", "simulators"):
+        return f"a part of treadctl cannot be loaded ({name}: {error}); reinstall treadctl"
+    return f"the package {top!r} cannot be loaded ({error}); reinstall treadctl and what it needs"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -123,6 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("treadctl: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        return EXIT_BAD_INPUT
+    except ImportError as error:
+        # The one place a part that cannot be loaded is reported (a broken or partial install):
+        # a clear line, exit 2, never a session that runs without the part. Modules import
+        # their own dependencies plainly; none falls back quietly.
+        print(f"treadctl: {missing_part(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
         from treadctl import paths

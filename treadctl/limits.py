@@ -10,6 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+# Absolute limits no configuration may exceed: a walking program, not a running one.
+ABSOLUTE_MAX_SPEED_KMH = 20.0
+ABSOLUTE_MAX_INCLINE_PCT = 20.0
+ABSOLUTE_MAX_ACCELERATION_KMH_PER_S = 2.0
+
 
 @dataclass(frozen=True)
 class DeviceLimits:

@@ -27,9 +27,9 @@ from treadctl.limits import DeviceLimits
 from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed
 
 if TYPE_CHECKING:
-    from treadctl.config import SafetyConfig
     from treadctl.profile.bout import BoutSpec
     from treadctl.profile.models import Profile
+    from treadctl.safety_config import SafetyConfig
 
 _EPS = 1e-9
 

@@ -16,8 +16,10 @@ from treadctl.ble.quirks import PRESETS, DeviceQuirks
 if TYPE_CHECKING:
     from simulators.bleak_backend import SimAir
     from simulators.faults import Fault
+    from simulators.strap import SimulatedStrap
     from simulators.treadmill import SimulatedTreadmill
-    from treadctl.device_config import DeviceSettings
+    from treadctl.ble.device_config import DeviceSettings
+    from treadctl.ble.heart_rate import HeartRateStrap
 
 SIM_ADDRESS = "SIM-TREADMILL-1"
 SIM_NAME = "treadctl sim"
@@ -104,3 +106,23 @@ def simulated_link(
         scan_timeout_s=3.0,
     )
     return client, treadmill
+
+
+def simulated_strap(
+    schedule: str | None, faults: Sequence[str], address: str | None = None
+) -> tuple[HeartRateStrap, SimulatedStrap]:
+    """``--sim-hr``: a simulated strap on the simulated air, and the real strap client over it.
+    A bad schedule or fault is a UsageError (exit 2)."""
+    from simulators.bleak_backend import SimBleakClient, SimBleakScanner
+    from simulators.strap import STRAP_ADDRESS, StrapSpecError, add_simulated_strap
+    from treadctl.ble.heart_rate import HeartRateStrap
+    from treadctl.errors import UsageError
+
+    try:
+        sim = add_simulated_strap(schedule, list(faults))
+    except StrapSpecError as error:
+        raise UsageError(str(error)) from None
+    strap = HeartRateStrap(
+        address or STRAP_ADDRESS, client_backend=SimBleakClient, scanner_backend=SimBleakScanner
+    )
+    return strap, sim

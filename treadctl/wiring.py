@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import SimpleQueue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treadctl.controls import Request, RequestKind, RequestResult
 from treadctl.errors import (
@@ -32,6 +32,20 @@ from treadctl.errors import (
     UsageError,
 )
 from treadctl.events import EndStatus, EventBus, SessionEnded
+
+if TYPE_CHECKING:
+    from simulators.treadmill import SimulatedTreadmill
+    from treadctl.ble.heart_rate import HeartRateStrap
+    from treadctl.checkins.flow import CheckinAnswers, CheckinPrompts
+    from treadctl.config import Config
+    from treadctl.history.recorder import RecordingHandle
+    from treadctl.hr.attach import HeartRatePlan
+    from treadctl.link import TreadmillLink
+    from treadctl.plan import Plan
+    from treadctl.profile.models import Profile
+    from treadctl.session.audit import AuditLog
+    from treadctl.session.engine import Session
+    from treadctl.session.headless import HeadlessPrinter
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +76,7 @@ class RunOptions:
     hr_device: str | None = None  # --hr ADDRESS: a heart-rate strap (else [heart_rate] device)
     sim_hr: str | None = None  # --sim-hr 90,120@60: a simulated strap's schedule
     sim_hr_faults: Sequence[str] = ()  # --sim-hr-fault NAME@SECONDS
-    checkin: Any = None  # treadctl.checkins.flow.CheckinAnswers from the command line
+    checkin: CheckinAnswers | None = None  # --effort, --pain, --morning-pain
     display: str | None = None  # --display [HOST:]PORT: the view-only big screen
 
 
@@ -71,21 +85,22 @@ class Wired:
     """A session ready to run, with everything its consumers attach to."""
 
     options: RunOptions
-    config: Any  # treadctl.config.Config
+    config: Config
     profile_name: str
-    plan: Any  # treadctl.plan.Plan (built for default limits until the device is connected)
+    plan: Plan  # built for default limits until the device is connected
     bus: EventBus
-    session: Any  # treadctl.session.engine.Session: also the SessionControls
-    link: Any  # treadctl.link.TreadmillLink
-    simulator: Any = None  # simulators.treadmill.SimulatedTreadmill with --simulate
+    session: Session  # also the SessionControls
+    link: TreadmillLink
+    simulator: SimulatedTreadmill | None = None  # with --simulate
     audit_path: Path | None = None
-    closers: list[Callable[[], Any]] = field(default_factory=list)
-    recorder: Any = None  # treadctl.history.recorder.Recorder, once attached
-    printer: Any = None  # treadctl.session.headless.HeadlessPrinter when headless
-    audit: Any = None  # treadctl.session.audit.AuditLog, once attached
+    closers: list[Callable[[], object]] = field(default_factory=list)
+    recorder: RecordingHandle | None = None  # once attached
+    printer: HeadlessPrinter | None = None  # when headless
+    audit: AuditLog | None = None  # once attached
+    heart_rate: HeartRatePlan | None = None  # once prepared
 
     def request(self, request: Request) -> RequestResult:
-        return self.session.request(request)  # type: ignore[no-any-return,unused-ignore]
+        return self.session.request(request)
 
 
 def exit_status(ended: SessionEnded | None) -> int:
@@ -138,10 +153,31 @@ def prepare(options: RunOptions) -> Wired:
     return wired
 
 
-def _prepare_heart_rate(wired: Wired, profile: Any) -> None:
-    from treadctl.hr.attach import prepare_heart_rate
+def _prepare_heart_rate(wired: Wired, profile: Profile) -> None:
+    from treadctl.hr.attach import HeartRateSources, prepare_heart_rate
 
-    prepare_heart_rate(wired, profile)
+    options, config = wired.options, wired.config
+
+    def make_simulated_strap() -> tuple[HeartRateStrap, object]:
+        from treadctl.simulated_link import simulated_strap
+
+        return simulated_strap(options.sim_hr, options.sim_hr_faults, options.hr_device)
+
+    sources = HeartRateSources(
+        simulate=options.simulate,
+        fast=options.fast,
+        hr_device=options.hr_device,
+        configured_device=config.heart_rate.device,
+        simulated_strap=bool(options.sim_hr or options.sim_hr_faults),
+    )
+    wired.heart_rate = prepare_heart_rate(
+        sources,
+        safety_bpm=config.safety.hr_ceiling_bpm,
+        profile_bpm=profile.hr_ceiling_bpm,
+        profile_name=wired.profile_name,
+        checkins=config.checkins,
+        make_simulated_strap=make_simulated_strap,
+    )
 
 
 def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
@@ -226,7 +262,18 @@ def attach_sinks(wired: Wired) -> None:
 def _attach_heart_rate(wired: Wired) -> None:
     from treadctl.hr.attach import attach_heart_rate
 
-    attach_heart_rate(wired)
+    if wired.heart_rate is None:
+        return
+    attach_heart_rate(
+        wired.heart_rate,
+        bus=wired.bus,
+        session=wired.session,
+        session_time=wired.session.now,
+        safety=wired.config.safety,
+        say=wired.printer.say if wired.printer is not None else None,
+        headless=wired.options.headless,
+        closers=wired.closers,
+    )
 
 
 # At the end, the audit log and the history get this long, together, to write what is left (a
@@ -339,12 +386,8 @@ def _device_label(wired: Wired) -> str:
 
 
 def _attach_recorder(wired: Wired, closing: _OutputsClosing | None = None) -> None:
-    try:
-        from treadctl.history.recorder import attach_recorder
-    except ImportError as error:
-        raise _output_error(
-            f"the history recorder cannot be loaded ({error}); reinstall treadctl"
-        ) from None
+    from treadctl.history.recorder import attach_recorder
+
     loop: asyncio.AbstractEventLoop | None
     try:
         loop = asyncio.get_running_loop()
@@ -373,13 +416,8 @@ def _attach_recorder(wired: Wired, closing: _OutputsClosing | None = None) -> No
 def _attach_mqtt(wired: Wired) -> None:
     if not wired.config.mqtt.enabled:
         return
-    try:
-        from treadctl.mqtt.attach import attach_mqtt
-    except ImportError as error:
-        raise _output_error(
-            f"MQTT is configured ([mqtt] host) but cannot be loaded ({error}); reinstall "
-            "treadctl or remove host from [mqtt]"
-        ) from None
+    from treadctl.mqtt.attach import attach_mqtt
+
     device_id = _device_label(wired)
     if wired.options.simulate:
         # Simulated sessions on several machines must not share one MQTT identity.
@@ -399,8 +437,8 @@ def _attach_mqtt(wired: Wired) -> None:
 
 def _hr_source(wired: Wired) -> bool:
     """A heart-rate source exists: a strap, or the simulator's treadmill (it sends one)."""
-    plan = getattr(wired, "heart_rate", None)
-    return wired.options.simulate or getattr(plan, "strap", None) is not None
+    plan = wired.heart_rate
+    return wired.options.simulate or (plan is not None and plan.strap is not None)
 
 
 def _person_suffix() -> str:
@@ -525,24 +563,34 @@ def run_session(options: RunOptions) -> int:
 
 def _checkins(wired: Wired, ended: SessionEnded | None, *, before: bool) -> None:
     """Effort and knee pain: the morning-after question before, this session's after."""
-    from treadctl.checkins.flow import after_session, before_session
+    from treadctl.checkins.flow import CheckinAnswers, after_session, before_session
 
+    answers = wired.options.checkin or CheckinAnswers()
+    prompts = _checkin_prompts(wired)
     if before:
-        before_session(wired)
+        before_session(answers, prompts)
     else:
-        after_session(wired, ended)
+        recorder = wired.recorder
+        after_session(recorder.session_id if recorder is not None else None, answers, prompts)
+
+
+def _checkin_prompts(wired: Wired) -> CheckinPrompts | None:
+    """The terminal UI's questions, unless this run must not ask (headless, or
+    ``[checkins] ask = false``)."""
+    from treadctl.checkins.flow import CheckinPrompts
+
+    if wired.options.headless or not wired.config.checkins.ask:
+        return None
+    from treadctl.tui import checkin
+
+    return CheckinPrompts(checkin.ask_morning_pain, checkin.ask_effort_and_pain)
 
 
 def _run_with_ui(wired: Wired) -> int:
-    """Run under the Textual UI. A UI that cannot be loaded is a clear error (exit 2), never a
-    silent headless session: the walker asked for a screen to follow."""
-    try:
-        from treadctl.tui.app import run_session_ui
-    except ImportError as error:
-        raise _output_error(
-            f"the terminal UI cannot be loaded ({error}); reinstall treadctl, or run with "
-            "--headless"
-        ) from None
+    """Run under the Textual UI. A UI that cannot be loaded is a clear error (exit 2, from
+    ``cli.main``), never a silent headless session: the walker asked for a screen to follow."""
+    from treadctl.tui.app import run_session_ui
+
     ended = run_session_ui(
         wired.plan,
         wired.bus,

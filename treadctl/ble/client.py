@@ -103,7 +103,7 @@ if TYPE_CHECKING:
     from bleak.backends.device import BLEDevice
     from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 
-    from treadctl.device_config import DeviceSettings
+    from treadctl.ble.device_config import DeviceSettings
 
 log = logging.getLogger(__name__)
 

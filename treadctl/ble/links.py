@@ -16,8 +16,8 @@ from treadctl.errors import UsageError
 
 if TYPE_CHECKING:
     from treadctl.ble.client import FtmsClient
+    from treadctl.ble.device_config import DeviceSettings
     from treadctl.ble.quirks import DeviceQuirks
-    from treadctl.device_config import DeviceSettings
 
 _ADAPTER = re.compile(r"^hci[0-9]{1,3}$")
 _TRANSPORT = re.compile(r"^[a-z][a-z0-9-]*(:.*)?$")

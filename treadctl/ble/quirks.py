@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from treadctl.device_config import DeviceSettings
+    from treadctl.ble.device_config import DeviceSettings
 
 DEFAULT_RESPONSE_TIMEOUT_S = 2.0
 
@@ -135,7 +135,7 @@ def resolve(
     ``fallback`` (what a simulator personality's real counterpart needs), then the known-device
     table (name, Device Information). A table's ``response_timeout_s`` applies on top of
     whichever won."""
-    from treadctl.device_config import settings_for
+    from treadctl.ble.device_config import settings_for
 
     devices = device_settings or {}
     found = settings_for(devices, address, name)

@@ -5,9 +5,10 @@ them; the terminal UI asks (unless ``[checkins] ask = false``). Never fails a ru
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -19,21 +20,20 @@ class CheckinAnswers:
     morning_pain: int | None = None
 
 
-def _answers(wired: Any) -> CheckinAnswers:
-    given = getattr(wired.options, "checkin", None)
-    return given if isinstance(given, CheckinAnswers) else CheckinAnswers()
+@dataclass(frozen=True)
+class CheckinPrompts:
+    """How to ask on a screen. The composition root passes the terminal UI's questions, or
+    None for a run that must not ask (headless, or ``[checkins] ask = false``)."""
+
+    morning_pain: Callable[[], int | None]
+    effort_and_pain: Callable[[], tuple[int | None, int | None]]
 
 
-def _ask_in_ui(wired: Any) -> bool:
-    return not wired.options.headless and bool(wired.config.checkins.ask)
-
-
-def before_session(wired: Any) -> None:
+def before_session(answers: CheckinAnswers, prompts: CheckinPrompts | None) -> None:
     """Knee pain the morning after the previous session, stored on that session."""
-    from treadctl.checkins import store
+    from treadctl.history import checkins as store
     from treadctl.history import db
 
-    answers = _answers(wired)
     try:
         conn = db.connect()
     except Exception as error:
@@ -44,10 +44,10 @@ def before_session(wired: Any) -> None:
         if previous is None:
             return
         morning = answers.morning_pain
-        if morning is None and _ask_in_ui(wired) and _a_morning_since(conn, previous):
+        if morning is None and prompts is not None and _a_morning_since(conn, previous):
             existing = store.get(conn, previous)
             if existing is None or existing.morning_pain is None:
-                morning = _prompt_morning(wired)
+                morning = prompts.morning_pain()
         if morning is not None:
             store.save(conn, previous, morning_pain=morning)
             print(f"check-in: knee pain {morning}/10 the morning after session {previous}")
@@ -57,7 +57,7 @@ def before_session(wired: Any) -> None:
         conn.close()
 
 
-def _a_morning_since(conn: Any, session_id: int) -> bool:
+def _a_morning_since(conn: sqlite3.Connection, session_id: int) -> bool:
     """The previous session was on an earlier day (local time): there has been a morning after
     it to ask about. A second session the same day is not asked."""
     from treadctl.history import db
@@ -68,19 +68,19 @@ def _a_morning_since(conn: Any, session_id: int) -> bool:
     return session.started_at.astimezone().date() < db.now_utc().astimezone().date()
 
 
-def after_session(wired: Any, ended: Any) -> None:
-    """Effort and knee pain for the session that just ended."""
-    from treadctl.checkins import store
+def after_session(
+    session_id: int | None, answers: CheckinAnswers, prompts: CheckinPrompts | None
+) -> None:
+    """Effort and knee pain for the session that just ended (``session_id`` None: it was not
+    recorded, so there is nothing to attach them to)."""
+    from treadctl.history import checkins as store
     from treadctl.history import db
 
-    recorder = getattr(wired, "recorder", None)
-    session_id = getattr(recorder, "session_id", None)
     if session_id is None:
         return
-    answers = _answers(wired)
     effort, pain = answers.effort_rpe, answers.knee_pain
-    if effort is None and pain is None and _ask_in_ui(wired) and sys.stdin.isatty():
-        effort, pain = _prompt_after(wired)
+    if effort is None and pain is None and prompts is not None and sys.stdin.isatty():
+        effort, pain = prompts.effort_and_pain()
     if effort is None and pain is None:
         return
     try:
@@ -93,19 +93,3 @@ def after_session(wired: Any, ended: Any) -> None:
         log.warning("the check-in could not be saved: %s", error)
         return
     print(f"check-in for session {session_id}: {saved.describe()}")
-
-
-def _prompt_morning(wired: Any) -> int | None:
-    try:
-        from treadctl.tui.checkin import ask_morning_pain
-    except ImportError:
-        return None
-    return ask_morning_pain()
-
-
-def _prompt_after(wired: Any) -> tuple[int | None, int | None]:
-    try:
-        from treadctl.tui.checkin import ask_effort_and_pain
-    except ImportError:
-        return None, None
-    return ask_effort_and_pain()

@@ -48,9 +48,7 @@ def _main(args: argparse.Namespace) -> int:
     root = args.root.strip().strip("/")
     if not root or any(c in root for c in "#+ "):
         raise UsageError("--root must be a topic without wildcards or spaces, e.g. treadctl")
-    try:
-        from treadctl.tui.clinic_app import run_clinic
-    except ImportError as error:
-        raise UsageError(f"the clinic view needs textual and aiomqtt ({error})") from None
+    from treadctl.tui.clinic_app import run_clinic
+
     run_clinic(mqtt, root)
     return 0

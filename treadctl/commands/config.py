@@ -60,7 +60,7 @@ def config_text_problems(text: str, path: Path) -> list[str]:
     from pydantic import ValidationError
 
     from treadctl.config import Config
-    from treadctl.profile.locate import located_messages, toml_syntax_message
+    from treadctl.toml_locate import located_messages, toml_syntax_message
 
     try:
         data = tomllib.loads(text)

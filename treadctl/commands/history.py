@@ -93,7 +93,7 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _checkins(conn: Any) -> dict[int, Any]:
-    from treadctl.checkins.store import all_checkins
+    from treadctl.history.checkins import all_checkins
 
     return all_checkins(conn)
 

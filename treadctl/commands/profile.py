@@ -549,7 +549,7 @@ def _edit(args: argparse.Namespace) -> int:
 def _toml_syntax_problem(path: Path) -> str | None:
     import tomllib
 
-    from treadctl.profile.locate import toml_syntax_message
+    from treadctl.toml_locate import toml_syntax_message
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -27,10 +27,10 @@ def add_parser(
 
 
 def _main(args: argparse.Namespace) -> int:
-    from treadctl.checkins.store import all_checkins
     from treadctl.config import config_from_args
     from treadctl.errors import UsageError
     from treadctl.history import db
+    from treadctl.history.checkins import all_checkins
     from treadctl.history.program_plan import all_plans, plan_for
     from treadctl.history.progress import compute, find_active
     from treadctl.history.progress_report import progress_json, progress_text

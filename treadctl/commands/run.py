@@ -179,12 +179,8 @@ def _display(value: str | None) -> str | None:
 
 def start_screen(args: argparse.Namespace) -> int:
     """``treadctl`` alone on a terminal: pick a profile and a treadmill, then run it."""
-    try:
-        from treadctl.tui.app import run_start_ui
-    except ImportError:
-        print("treadctl: the start screen is not available; see treadctl --help", file=sys.stderr)
-        return 2
     from treadctl.config import load_config
+    from treadctl.tui.app import run_start_ui
     from treadctl.tui.person_picker import choose_person_if_needed
     from treadctl.wiring import RunOptions, run_session
 

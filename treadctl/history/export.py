@@ -20,7 +20,7 @@ def export_session(conn: sqlite3.Connection, session_id: int, fmt: Format) -> by
     laps = db.get_laps(conn, session_id)
     samples = db.get_samples(conn, session_id)
     if fmt == "csv":
-        from treadctl.checkins.store import get as get_checkin
+        from treadctl.history.checkins import get as get_checkin
         from treadctl.history.csv_export import encode_csv
 
         checkin = get_checkin(conn, session_id)

@@ -147,7 +147,7 @@ def compute(
         )
         held_by = None
         if met and checkins:
-            from treadctl.checkins.gate import hold_reason
+            from treadctl.history.checkin_gate import hold_reason
 
             held_by = hold_reason(done, checkins, max_pain=max_pain, max_effort=max_effort)
             met = held_by is None

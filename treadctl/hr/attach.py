@@ -2,111 +2,131 @@
 
 ``prepare_heart_rate`` (at prepare time: bad input exits 2 before anything connects) decides the
 strap and the ceiling; ``attach_heart_rate`` (with the loop running) starts the strap's own link
-and attaches the agent, the headless heart-rate lines, and the closers.
+and attaches the agent, the headless heart-rate lines, and the closers. The composition root
+(``treadctl.wiring``) hands both what they need; a simulated strap comes from it too, so this
+package never imports the simulator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from treadctl.ble.heart_rate import HeartRateStrap, StrapEvent
+    from treadctl.checkins.config import CheckinConfig
+    from treadctl.controls import SessionControls
+    from treadctl.events import EventBus, SessionEvent
+    from treadctl.hr.agent import HeartRateAgent
+    from treadctl.hr.ceiling import Ceiling
+    from treadctl.safety_config import SafetyConfig
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class HeartRateSources:
+    """What the command line and the configuration say about heart rate."""
+
+    simulate: bool
+    fast: bool
+    hr_device: str | None  # --hr ADDRESS
+    configured_device: str | None  # [heart_rate] device
+    simulated_strap: bool  # --sim-hr or --sim-hr-fault given
+
+
 @dataclass
 class HeartRatePlan:
-    strap: Any = None  # treadctl.ble.heart_rate.HeartRateStrap
-    sim_strap: Any = None  # simulators.strap.SimulatedStrap with --sim-hr
-    ceiling: Any = None  # treadctl.hr.ceiling.Ceiling
-    agent: Any = None  # treadctl.hr.agent.HeartRateAgent once attached
+    strap: HeartRateStrap | None = None
+    sim_strap: object | None = None  # the simulated strap kept alive beside its link
+    ceiling: Ceiling | None = None
+    agent: HeartRateAgent | None = None  # once attached
 
 
-def prepare_heart_rate(wired: Any, profile: Any) -> None:
+def prepare_heart_rate(
+    sources: HeartRateSources,
+    *,
+    safety_bpm: int | None,
+    profile_bpm: int | None,
+    profile_name: str,
+    checkins: CheckinConfig,
+    make_simulated_strap: Callable[[], tuple[HeartRateStrap, object]],
+) -> HeartRatePlan:
     from treadctl.hr.ceiling import effective_ceiling, program_week_ceiling
 
-    options, config = wired.options, wired.config
     plan = HeartRatePlan()
-    simulated_strap = bool(options.sim_hr or options.sim_hr_faults)
-    if simulated_strap and not options.simulate:
+    if sources.simulated_strap and not sources.simulate:
         raise UsageError("--sim-hr and --sim-hr-fault only work with --simulate")
-    if simulated_strap:
-        plan.strap, plan.sim_strap = _simulated_strap(options)
+    if sources.simulated_strap:
+        plan.strap, plan.sim_strap = make_simulated_strap()
     else:
-        device = options.hr_device or (None if options.simulate else config.heart_rate.device)
+        device = sources.hr_device or (None if sources.simulate else sources.configured_device)
         if device:
-            if options.fast:
+            if sources.fast:
                 raise UsageError("--fast cannot run with a real heart-rate strap; use --sim-hr")
             from treadctl.ble.heart_rate import HeartRateStrap
 
             plan.strap = HeartRateStrap(device)
     # The week the walker is in, from the walked (not simulated) history: a dry run of this
     # week's session gets this week's ceiling too.
-    week_bpm, week_label = program_week_ceiling(wired.profile_name, config.checkins)
-    plan.ceiling = effective_ceiling(
-        config.safety.hr_ceiling_bpm, getattr(profile, "hr_ceiling_bpm", None), week_bpm, week_label
-    )
-    wired.heart_rate = plan
+    week_bpm, week_label = program_week_ceiling(profile_name, checkins)
+    plan.ceiling = effective_ceiling(safety_bpm, profile_bpm, week_bpm, week_label)
+    return plan
 
 
-def _simulated_strap(options: Any) -> tuple[Any, Any]:
-    from simulators.bleak_backend import SimBleakClient, SimBleakScanner
-    from simulators.strap import STRAP_ADDRESS, StrapSpecError, add_simulated_strap
-    from treadctl.ble.heart_rate import HeartRateStrap
-
-    try:
-        sim = add_simulated_strap(options.sim_hr, list(options.sim_hr_faults))
-    except StrapSpecError as error:
-        raise UsageError(str(error)) from None
-    strap = HeartRateStrap(
-        options.hr_device or STRAP_ADDRESS,
-        client_backend=SimBleakClient,
-        scanner_backend=SimBleakScanner,
-    )
-    return strap, sim
-
-
-def attach_heart_rate(wired: Any) -> None:
+def attach_heart_rate(
+    plan: HeartRatePlan,
+    *,
+    bus: EventBus,
+    session: SessionControls,
+    session_time: Callable[[], float],
+    safety: SafetyConfig,
+    say: Callable[[str], None] | None,
+    headless: bool,
+    closers: list[Callable[[], object]],
+) -> None:
+    """``say``: the headless printer's line queue (None: straight to stdout)."""
     from treadctl.hr.agent import AgentSettings, HeartRateAgent
     from treadctl.hr.ceiling import ceiling_settings
 
-    plan: HeartRatePlan | None = getattr(wired, "heart_rate", None)
-    if plan is None:
-        return
     loop = asyncio.get_running_loop()
-    safety = wired.config.safety
+    ceiling_bpm = plan.ceiling.bpm if plan.ceiling is not None else None
     settings = AgentSettings(
-        ceiling=ceiling_settings(safety, plan.ceiling.bpm if plan.ceiling else None),
+        ceiling=ceiling_settings(safety, ceiling_bpm),
         require_hr=safety.require_hr,
         strap=plan.strap is not None,
     )
     agent = HeartRateAgent(
-        wired.bus, wired.session, settings, clock=loop.time, session_time=wired.session.now
+        bus, session, settings, clock=loop.time, session_time=session_time
     ).attach()
     plan.agent = agent
-    wired.closers.append(agent.close)
-    if plan.ceiling is not None and plan.ceiling.bpm is not None:
-        log.info("heart-rate ceiling %s bpm (from %s)", plan.ceiling.bpm, plan.ceiling.source)
-    if wired.options.headless:
+    closers.append(agent.close)
+    if plan.ceiling is not None and ceiling_bpm is not None:
+        log.info("heart-rate ceiling %s bpm (from %s)", ceiling_bpm, plan.ceiling.source)
+    if headless:
         from treadctl.hr.lines import HeartRateLines
 
-        printer = getattr(wired, "printer", None)
-        emit = printer.say if printer is not None else None
-        wired.closers.append(HeartRateLines(plan.ceiling, emit=emit).attach(wired.bus).close)
+        closers.append(HeartRateLines(plan.ceiling, emit=say).attach(bus).close)
     if plan.strap is not None:
-        _start_strap(wired, plan, agent, loop)
+        _start_strap(plan.strap, agent, bus, loop, closers)
 
 
-def _start_strap(wired: Any, plan: HeartRatePlan, agent: Any, loop: Any) -> None:
+def _start_strap(
+    strap: HeartRateStrap,
+    agent: HeartRateAgent,
+    bus: EventBus,
+    loop: asyncio.AbstractEventLoop,
+    closers: list[Callable[[], object]],
+) -> None:
     from treadctl.ble.heart_rate import StrapBattery, StrapLinkChanged, StrapMeasurement
     from treadctl.events import SessionEnded
 
-    strap = plan.strap
-
-    def on_strap(event: Any) -> None:
+    def on_strap(event: StrapEvent) -> None:
         if isinstance(event, StrapMeasurement):
             m = event.measurement
             agent.strap_reading(m.bpm, m.in_contact, len(m.rr_intervals_s))
@@ -117,18 +137,18 @@ def _start_strap(wired: Any, plan: HeartRatePlan, agent: Any, loop: Any) -> None
 
     unsubscribe = strap.add_listener(on_strap)
     strap.start()
-    closing: list[Any] = []
+    closing: list[asyncio.Task[None]] = []
 
     def close() -> None:
         unsubscribe()
         if not closing:
             closing.append(loop.create_task(strap.close()))
 
-    def on_event(event: Any) -> None:
+    def on_event(event: SessionEvent) -> None:
         # Disconnect the strap as the session ends, while the treadmill's link closes too, so
         # the disconnect has time to complete before the loop stops.
         if isinstance(event, SessionEnded):
             close()
 
-    wired.closers.append(wired.bus.subscribe(on_event))
-    wired.closers.append(close)
+    closers.append(bus.subscribe(on_event))
+    closers.append(close)

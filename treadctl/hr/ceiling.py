@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadctl.safety.heart_rate import CeilingSettings, tanaka_max_bpm
+
+if TYPE_CHECKING:
+    from treadctl.checkins.config import CheckinConfig
+    from treadctl.safety_config import SafetyConfig
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +41,19 @@ def effective_ceiling(
     return Ceiling(None, "none")
 
 
-def program_week_ceiling(profile_name: str, limits: Any = None) -> tuple[int | None, str]:
+def program_week_ceiling(
+    profile_name: str, limits: CheckinConfig | None = None
+) -> tuple[int | None, str]:
     """The ceiling of the program week the walker is in, if this profile is part of the active
     program and that week sets one. Never fails a run: any problem means "no week ceiling"."""
     try:
-        from treadctl.checkins.store import all_checkins
+        from treadctl.checkins.config import CheckinConfig
         from treadctl.history import db
+        from treadctl.history.checkins import all_checkins
         from treadctl.history.program_plan import all_plans
         from treadctl.history.progress import compute, find_active
 
+        applied = limits if limits is not None else CheckinConfig()
         conn = db.connect()
         try:
             sessions = db.list_sessions(conn)
@@ -61,8 +69,8 @@ def program_week_ceiling(profile_name: str, limits: Any = None) -> tuple[int | N
             sessions,
             today=db.now_utc(),
             checkins=checkins,
-            max_pain=getattr(limits, "max_pain", 5),
-            max_effort=getattr(limits, "max_effort", 6),
+            max_pain=applied.max_pain,
+            max_effort=applied.max_effort,
         )
         week = progress.current_week
         if week > len(plan.weeks):
@@ -74,7 +82,7 @@ def program_week_ceiling(profile_name: str, limits: Any = None) -> tuple[int | N
         return None, ""
 
 
-def ceiling_settings(safety: Any, ceiling_bpm: int | None) -> CeilingSettings | None:
+def ceiling_settings(safety: SafetyConfig, ceiling_bpm: int | None) -> CeilingSettings | None:
     if ceiling_bpm is None:
         return None
     return CeilingSettings(

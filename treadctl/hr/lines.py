@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from treadctl.events import EventBus, HeartRate, SessionEvent
 from treadctl.units import format_duration
+
+if TYPE_CHECKING:
+    from treadctl.hr.ceiling import Ceiling
 
 EVERY_S = 60.0
 
@@ -22,7 +25,7 @@ def describe_heart_rate(event: HeartRate) -> str:
 class HeartRateLines:
     def __init__(
         self,
-        ceiling: Any = None,
+        ceiling: Ceiling | None = None,
         out: TextIO | None = None,
         *,
         emit: Callable[[str], None] | None = None,

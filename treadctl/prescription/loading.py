@@ -8,8 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from treadctl.profile.loading import ProfileInvalid
-from treadctl.profile.locate import located_messages, toml_syntax_message
 from treadctl.profile.models import STEP_TAGS
+from treadctl.toml_locate import located_messages, toml_syntax_message
 
 from .model import Prescription
 

@@ -20,10 +20,10 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from treadctl.config import SafetyConfig
-from treadctl.profile.locate import LocatedValueError
 from treadctl.profile.models import Profile
 from treadctl.profile.program import Program
+from treadctl.safety_config import SafetyConfig
+from treadctl.toml_locate import LocatedValueError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -68,7 +68,7 @@ def check_caps(caps: dict[str, Any]) -> dict[str, Any]:
         ctx_error = (first.get("ctx") or {}).get("error")
         if isinstance(ctx_error, LocatedValueError):
             raise LocatedValueError((*loc, *ctx_error.loc), ctx_error.reason) from None
-        from treadctl.profile.locate import plain_reason
+        from treadctl.toml_locate import plain_reason
 
         message = plain_reason(first, loc) or str(first.get("msg", "invalid"))
         raise LocatedValueError(loc or (), message.removeprefix("Value error, ")) from None

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from treadctl.config import ABSOLUTE_MAX_ACCELERATION_KMH_PER_S as _MAX_ACCEL
-from treadctl.config import ABSOLUTE_MAX_INCLINE_PCT as _MAX_INCLINE
-from treadctl.config import ABSOLUTE_MAX_SPEED_KMH as _MAX_SPEED
-from treadctl.config import SafetyConfig
+from treadctl.limits import ABSOLUTE_MAX_ACCELERATION_KMH_PER_S as _MAX_ACCEL
+from treadctl.limits import ABSOLUTE_MAX_INCLINE_PCT as _MAX_INCLINE
+from treadctl.limits import ABSOLUTE_MAX_SPEED_KMH as _MAX_SPEED
+from treadctl.safety_config import SafetyConfig
 
 Rule = Callable[[Any, Any], Any]
 

@@ -14,7 +14,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Table
 
-from treadctl.config import SafetyConfig
+from treadctl.safety_config import SafetyConfig
 
 from .loading import parse_prescription
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from treadctl.errors import ProfileError
-from treadctl.profile.locate import located_messages, toml_syntax_message
 from treadctl.profile.models import STEP_TAGS, Profile
+from treadctl.toml_locate import located_messages, toml_syntax_message
 
 PROFILE_SUFFIX = ".toml"
 

@@ -22,7 +22,7 @@ from pydantic import (
 from treadctl.direction import Direction
 from treadctl.profile.bout import BoutSpec
 from treadctl.profile.duration import parse_duration_s
-from treadctl.profile.locate import LocatedValueError
+from treadctl.toml_locate import LocatedValueError
 from treadctl.units import SpeedUnit, speed_label, to_kmh
 
 # Absolute limits for any profile: walking, not running.

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from treadctl.errors import ProfileError
 from treadctl.profile.loading import PROFILE_SUFFIX, ProfileInvalid, slugify
-from treadctl.profile.locate import located_messages, toml_syntax_message
+from treadctl.toml_locate import located_messages, toml_syntax_message
 
 PROGRAMS_FOLDER = "programs"
 

@@ -26,10 +26,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from treadctl.config import ZonesConfig
 from treadctl.direction import Direction
 from treadctl.errors import ProfileError
 from treadctl.profile.models import Profile
+from treadctl.profile.zones import ZonesConfig
 from treadctl.units import mph_to_kmh
 
 SPEED_STEP_KMH = 0.1  # the device-independent resolution of imported speeds

@@ -13,10 +13,7 @@ MAX_SAMPLE_GAP_S = 5.0  # longer gaps (link loss, stale data) are not integrated
 
 
 def _default_energy_model() -> EnergyModel:
-    try:
-        from treadctl.energy import energy_kcal
-    except ImportError:  # pragma: no cover - the energy model ships with treadctl
-        return lambda direction, speed, incline, duration, mass: 0.0
+    from treadctl.energy import energy_kcal
 
     def model(direction: Direction, speed: float, incline: float, dur: float, mass: float) -> float:
         return float(energy_kcal(direction, speed, incline, dur, mass))

@@ -32,9 +32,9 @@ from tomlkit.toml_document import TOMLDocument
 from treadctl.config import Config
 from treadctl.profile.library import is_shipped
 from treadctl.profile.loading import ProfileInvalid, parse_profile
-from treadctl.profile.locate import TomlIndex, dotted
 from treadctl.profile.models import STEP_TAGS, Profile
 from treadctl.profile.writing import save_document
+from treadctl.toml_locate import TomlIndex, dotted
 from treadctl.tui.confirm import ConfirmDiscard
 from treadctl.tui.doc_layout import attach_leading_comments, indent_like, new_bout, tidy
 from treadctl.tui.editor_dialogs import DROP, EXTERNAL, RepairUnknownKeys

@@ -79,7 +79,7 @@ class HistoryReader:
         """Check-ins (read-only: a missing table is none) and the configured limits, so the
         screen holds a week back exactly as ``treadctl progress`` does."""
         from treadctl.checkins.config import CheckinConfig
-        from treadctl.checkins.store import all_checkins
+        from treadctl.history.checkins import all_checkins
 
         limits = CheckinConfig()
         try:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from treadctl.config import SafetyConfig
 from treadctl.errors import ProfileError
 from treadctl.limits import DeviceLimits
 from treadctl.plan import Plan, plan_profile
 from treadctl.profile.models import Profile
+from treadctl.safety_config import SafetyConfig
 from treadctl.tui import fmt
 from treadctl.tui.outline import Outline, outline_from_plan
 from treadctl.units import SpeedUnit, format_duration

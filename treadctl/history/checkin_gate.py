@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from treadctl.checkins.store import Checkin
+from treadctl.history.checkins import Checkin
 from treadctl.history.db import SessionRecord
 
 

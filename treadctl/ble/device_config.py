@@ -23,10 +23,10 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from treadctl.limits import ABSOLUTE_MAX_INCLINE_PCT as MAX_INCLINE_PCT
+from treadctl.limits import ABSOLUTE_MAX_SPEED_KMH as MAX_SPEED_KMH
 from treadctl.limits import DeviceLimits
 
-MAX_SPEED_KMH = 20.0  # treadctl.config.ABSOLUTE_MAX_SPEED_KMH (not imported: it imports us)
-MAX_INCLINE_PCT = 20.0
 RANGE_FIELDS = (
     "speed_min_kmh",
     "speed_max_kmh",
