@@ -1,7 +1,7 @@
 """A software FTMS treadmill: belt physics, the Control Point rules, quirks and faults.
 
 Every test and every dry run drives this instead of a real treadmill. It runs on the event loop's
-clock, so on :class:`treadctl.clock.VirtualTimeLoop` an hour of belt time takes well under a
+clock, so on :class:`treadctl.virtual_time.VirtualTimeLoop` an hour of belt time takes well under a
 second.
 
 Using it from bleak-based code (no Bluetooth hardware needed)::
@@ -10,7 +10,7 @@ Using it from bleak-based code (no Bluetooth hardware needed)::
     from simulators import SimulatedTreadmill, personality, parse_fault
     from simulators.bleak_backend import SimAir, SimBleakClient, SimBleakScanner
 
-    async def main() -> None:                      # run with treadctl.clock.run_virtual(main())
+    async def main() -> None:          # run with treadctl.virtual_time.run_virtual(main())
         tm = SimulatedTreadmill(
             personality("spec"),                   # or "slow-response", "mph-range", ...
             faults=[parse_fault("console-stop@300")],  # seconds after the belt's first Start

@@ -18,7 +18,6 @@ from simulators.personalities import personality
 from simulators.treadmill import BeltMode, SimulatedTreadmill
 from treadctl.ble.client import FtmsClient
 from treadctl.ble.quirks import DeviceQuirks
-from treadctl.clock import run_virtual
 from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID
 from treadctl.limits import DeviceLimits
 from treadctl.link import (
@@ -35,6 +34,7 @@ from treadctl.link import (
     StatusEvent,
     TelemetryEvent,
 )
+from treadctl.virtual_time import run_virtual
 
 ADDRESS = "F0:F0:F0:F0:F0:01"
 Scenario = Callable[[FtmsClient, SimulatedTreadmill, list[MachineEvent]], Coroutine[Any, Any, None]]

@@ -17,7 +17,6 @@ from simulators.treadmill import BeltMode, Result, SimulatedTreadmill
 from treadctl.ble.client import FtmsClient
 from treadctl.ble.errors import ControlLocked
 from treadctl.ble.quirks import DeviceQuirks
-from treadctl.clock import run_virtual
 from treadctl.errors import ControlRefused, DeviceNotFound
 from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID
 from treadctl.limits import DeviceLimits
@@ -39,6 +38,7 @@ from treadctl.link import (
     TrainingStatusEvent,
 )
 from treadctl.simulated_link import SIM_ADDRESS, SIM_NAME, simulated_link
+from treadctl.virtual_time import run_virtual
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from treadctl.ble.client import FtmsClient
 from treadctl.ble.errors import PairingRefused, translate
 from treadctl.ble.scan import scan
 from treadctl.cli import main
-from treadctl.clock import run_virtual
 from treadctl.errors import BluetoothUnavailable, DeviceNotFound
 from treadctl.simulated_link import simulated_link
+from treadctl.virtual_time import run_virtual
 
 NO_STACK_CASES: list[tuple[BaseException, str]] = [
     (FileNotFoundError(2, "No such file or directory"), "no D-Bus"),

@@ -17,9 +17,9 @@ from simulators.faults import FaultKind
 from simulators.treadmill import SimulatedTreadmill
 from treadctl.ble.client import FtmsClient
 from treadctl.ble.quirks import DeviceQuirks
-from treadctl.clock import run_virtual
 from treadctl.link import ControlNotPermitted, LinkWrite, MachineEvent, OutOfRange
 from treadctl.simulated_link import simulated_link
+from treadctl.virtual_time import run_virtual
 
 
 @pytest.fixture

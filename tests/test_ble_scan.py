@@ -10,9 +10,9 @@ from bleak.backends.scanner import AdvertisementData
 from simulators.bleak_backend import SimAir, SimBleakScanner
 from simulators.treadmill import SimulatedTreadmill
 from treadctl.ble.scan import FtmsAdvert, parse_service_data, scan
-from treadctl.clock import run_virtual
 from treadctl.ftms import FTMS_SERVICE_UUID
 from treadctl.simulated_link import add_simulated_treadmill
+from treadctl.virtual_time import run_virtual
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from treadctl.clock import VirtualTimeLoop, run, run_virtual
+from treadctl.virtual_time import VirtualTimeLoop, run, run_virtual
 
 
 def test_an_hour_of_one_second_sleeps_takes_well_under_a_second() -> None:

@@ -257,8 +257,8 @@ def test_known_device_matched_on_device_information(capsys: pytest.CaptureFixtur
     """The mph-range simulator reports model FS-BT-T4; with no quirks given the known-device
     table picks mph-range from that Device Information string."""
     from treadctl.ble.client import FtmsClient
-    from treadctl.clock import run_virtual
     from treadctl.simulated_link import SIM_ADDRESS, add_simulated_treadmill
+    from treadctl.virtual_time import run_virtual
 
     async def scenario() -> tuple[tuple[str, ...], str, float]:
         from simulators.bleak_backend import SimBleakClient, SimBleakScanner

@@ -23,10 +23,10 @@ from treadctl.ble.device_config import (
 from treadctl.ble.device_info import DeviceInformation, decode_string, from_reads
 from treadctl.ble.known_devices import KNOWN_DEVICES, matching
 from treadctl.ble.quirks import PRESETS, SPEC, DeviceQuirks, combine, resolve
-from treadctl.clock import run_virtual
 from treadctl.config import load_config
 from treadctl.errors import ConfigError
 from treadctl.limits import ABSOLUTE_MAX_INCLINE_PCT, ABSOLUTE_MAX_SPEED_KMH, DeviceLimits
+from treadctl.virtual_time import run_virtual
 
 ADDRESS = "AA:BB:CC:DD:EE:01"
 

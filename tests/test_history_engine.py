@@ -10,7 +10,6 @@ import fitdecode
 import pytest
 
 from simulators.bleak_backend import SimAir
-from treadctl.clock import run_virtual
 from treadctl.events import EndStatus, EventBus, SessionEnded
 from treadctl.history import db
 from treadctl.history.export import export_session
@@ -20,6 +19,7 @@ from treadctl.profile.loading import load_profile
 from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.simulated_link import simulated_link
+from treadctl.virtual_time import run_virtual
 
 
 def _run(db_path: Path) -> SessionEnded:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from tests.session_support import bouts_of, run_session
-from treadctl.clock import run_virtual
 from treadctl.direction import Direction
 from treadctl.events import BoutStarted, PlanAdjusted
 from treadctl.tui.outline import Outline, Segment
+from treadctl.virtual_time import run_virtual
 
 
 def test_the_adjusted_plan_is_the_driven_plan_on_a_coarse_treadmill() -> None:

@@ -7,8 +7,8 @@ import pytest
 from simulators import SimulatedTreadmill, personality
 from simulators.bleak_backend import SimAir, SimBleakClient, SimBleakScanner
 from treadctl.ble.client import read_device_info
-from treadctl.clock import run_virtual
 from treadctl.link import DeviceInfo
+from treadctl.virtual_time import run_virtual
 
 
 def test_device_ranges_come_from_the_treadmill_and_nothing_is_written() -> None:

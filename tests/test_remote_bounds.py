@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.session_support import bouts_of, run_session
-from treadctl.clock import run_virtual
 from treadctl.controls import Request, RequestKind, key_source
 from treadctl.events import EndStatus, RequestDecided, SafetyStateChanged, Telemetry
 from treadctl.session.engine import SessionOptions
+from treadctl.virtual_time import run_virtual
 
 WARM_UP = bouts_of(("forward", 300, 3.0, 0.0))
 

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from treadctl.clock import run_virtual
 from treadctl.controls import Request, RequestKind, key_source
 from treadctl.events import Alarm, EventBus, RequestDecided, SafetyEvent, SessionEvent
 from treadctl.ftms.machine_status import MachineStatus
@@ -45,6 +44,7 @@ from treadctl.safety.state import (
 )
 from treadctl.safety.supervisor import Refused, Supervisor
 from treadctl.safety_config import SafetyConfig
+from treadctl.virtual_time import run_virtual
 
 FRESH_AT_REST = Facts(telemetry_fresh=True, at_rest=True, link_up=True, remote_start_allowed=True)
 

@@ -27,7 +27,6 @@ from hypothesis.stateful import (
 from simulators.bleak_backend import SimAir
 from simulators.faults import FaultKind
 from tests.session_support import bouts_of
-from treadctl.clock import VirtualTimeLoop
 from treadctl.controls import SOURCE_DISPLAY, Request, RequestKind, key_source
 from treadctl.direction import Direction
 from treadctl.events import (
@@ -47,6 +46,7 @@ from treadctl.safety.state import DRIVING_STATES, SafetyState
 from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import Session, SessionOptions
 from treadctl.simulated_link import simulated_link
+from treadctl.virtual_time import VirtualTimeLoop
 
 MOVING_OPS = frozenset({"start", "set_speed", "set_incline"})
 AT_REST_KMH = 0.35  # the simulator's own belt, against the supervisor's 0.3 km/h threshold

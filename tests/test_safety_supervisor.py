@@ -16,7 +16,6 @@ from tests.session_support import (
     check_invariants,
     run_session,
 )
-from treadctl.clock import run_virtual
 from treadctl.controls import Request, RequestKind
 from treadctl.events import (
     Clamped,
@@ -33,6 +32,7 @@ from treadctl.events import (
 from treadctl.safety.checks import MOVING_KMH as REST_KMH
 from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import CONFIRM_WAIT_S, Session, SessionOptions
+from treadctl.virtual_time import run_virtual
 
 BACKWARD_FAULT_S = 150  # inside SIMPLE's backward bout (2.0 km/h), well after its ramp
 

@@ -13,9 +13,9 @@ import pytest
 from simulators.faults import FaultKind
 from simulators.personalities import PERSONALITIES
 from tests.session_support import SIMPLE, bouts_of, check_invariants, run_session
-from treadctl.clock import run_virtual
 from treadctl.controls import Request, RequestKind
 from treadctl.events import CommandSent, EndStatus, LinkChanged, SafetyEvent
+from treadctl.virtual_time import run_virtual
 
 FAULT_AT_S = 150  # inside the backward bout of SIMPLE (after the turn)
 

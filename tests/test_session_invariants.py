@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from simulators.faults import FaultKind
 from simulators.personalities import PERSONALITIES
 from tests.session_support import bouts_of, check_invariants, run_session
-from treadctl.clock import run_virtual
 from treadctl.events import EndStatus
 from treadctl.plan import PlanError
 from treadctl.safety_config import SafetyConfig
+from treadctl.virtual_time import run_virtual
 
 bout = st.tuples(
     st.sampled_from(["forward", "backward"]),

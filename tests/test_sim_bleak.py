@@ -17,7 +17,7 @@ from bleak.exc import BleakDeviceNotFoundError, BleakGATTProtocolError
 from simulators import BeltMode, FaultKind, SimConfig, SimulatedTreadmill, parse_fault, personality
 from simulators.bleak_backend import SimAir, SimBleakClient, SimBleakScanner
 from treadctl import ftms
-from treadctl.clock import run_virtual
+from treadctl.virtual_time import run_virtual
 
 T = TypeVar("T")
 ADDRESS = "SIM-TREADMILL-1"

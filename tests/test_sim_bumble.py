@@ -17,7 +17,7 @@ from bleak.exc import BleakGATTProtocolError
 from simulators import BeltMode, SimulatedTreadmill, parse_fault
 from simulators.bumble_radio import BumbleAir, BumbleBleakClient, advertising_data
 from treadctl import ftms
-from treadctl.clock import run_virtual
+from treadctl.virtual_time import run_virtual
 
 T = TypeVar("T")
 ADDRESS = "F0:F0:F0:F0:F0:01"

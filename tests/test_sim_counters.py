@@ -21,8 +21,8 @@ from simulators.gatt_server import FtmsGattServer
 from simulators.treadmill import BeltMode, BeltSnapshot
 from tests.test_ftms_treadmill_data import treadmill_records
 from treadctl import ftms
-from treadctl.clock import run_virtual
 from treadctl.ftms.treadmill_data import FIELD_NAMES, RecordAssembler
+from treadctl.virtual_time import run_virtual
 
 
 class DataLink:

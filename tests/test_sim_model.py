@@ -9,7 +9,7 @@ import pytest
 
 from simulators import BeltMode, FaultKind, SimulatedTreadmill, parse_fault, personality
 from simulators.treadmill import Result, StatusNote, StatusOp, TrainingPhase
-from treadctl.clock import run_virtual
+from treadctl.virtual_time import run_virtual
 
 
 class Recorder:

@@ -19,7 +19,7 @@ from treadctl.ble.heart_rate import (
     StrapLinkChanged,
     StrapMeasurement,
 )
-from treadctl.clock import run_virtual
+from treadctl.virtual_time import run_virtual
 
 
 def test_the_strap_link_reads_the_bumble_strap() -> None:

@@ -550,7 +550,7 @@ def _close(wired: Wired) -> None:
 def run_session(options: RunOptions) -> int:
     """``treadctl run``: returns the exit status (0 completed, 3 safety stop, 4 the belt may
     still be moving, 130 interrupted; ``treadctl run --help`` lists them)."""
-    from treadctl.clock import run as run_loop
+    from treadctl.virtual_time import run as run_loop
 
     wired = prepare(options)
     _checkins(wired, None, before=True)

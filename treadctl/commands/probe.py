@@ -54,9 +54,9 @@ def _main(args: argparse.Namespace) -> int:
         return _probe_strap(args)
     from treadctl.ble.links import check_radio, close_radio, make_client, parse_quirks, radio
     from treadctl.ble.probe import ProbeReport, probe, render_text
-    from treadctl.clock import run
     from treadctl.config import config_from_args
     from treadctl.errors import UsageError
+    from treadctl.virtual_time import run
 
     quirks = parse_quirks(args.quirks)
     if args.simulate and (args.transport or args.adapter):
@@ -132,8 +132,8 @@ class _AuditFile:
 def _probe_strap(args: argparse.Namespace) -> int:
     """``probe --hr``: connect to a strap, read its location and battery, listen a while."""
     from treadctl.ble.heart_rate import HeartRateStrap, probe_strap, render_probe
-    from treadctl.clock import run
     from treadctl.errors import UsageError
+    from treadctl.virtual_time import run
 
     if args.simulate:
         from simulators.bleak_backend import SimBleakClient, SimBleakScanner

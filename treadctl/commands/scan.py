@@ -72,9 +72,9 @@ def _main(args: argparse.Namespace) -> int:
     from treadctl.ble.links import backend_options, close_radio, parse_quirks, radio
     from treadctl.ble.quirks import resolve
     from treadctl.ble.scan import FoundMachine, scan
-    from treadctl.clock import run
     from treadctl.config import config_from_args
     from treadctl.errors import UsageError
+    from treadctl.virtual_time import run
 
     given = parse_quirks(args.quirks)
     if args.simulate and (args.transport or args.adapter):
@@ -150,7 +150,7 @@ def _main(args: argparse.Namespace) -> int:
 def _scan_straps(args: argparse.Namespace) -> int:
     """``scan --hr``: devices advertising the Heart Rate Service (README "Heart rate")."""
     from treadctl.ble.heart_rate import scan_straps
-    from treadctl.clock import run
+    from treadctl.virtual_time import run
 
     scanner_backend = None
     if args.simulate:

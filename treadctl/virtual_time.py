@@ -1,4 +1,4 @@
-"""The session clock: a real asyncio loop, or one whose time jumps ahead when it would sleep.
+"""The event loop's clock: a real asyncio loop, or one whose time jumps ahead when it would sleep.
 
 Every timing decision in treadctl and in the simulator reads ``loop.time()``. On the virtual
 loop that clock only moves when the loop has nothing ready to run: instead of sleeping until the
