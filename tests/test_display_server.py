@@ -146,7 +146,7 @@ def test_countdown_alarm_heart_rate_and_end() -> None:
     state = display_state(ended, 300.0, "kmh", BOUTS)
     assert state["ended"] and state["banner"]["title"] == "SESSION COMPLETE"
     assert state["alarm"]["title"] == "THE BELT MAY NOT HAVE STOPPED"  # rest not confirmed
-    turning = reduce(_view(), PhaseChanged(250.0, PhaseName.TURN, 2, 10.0))
+    turning = reduce(_view(), PhaseChanged(250.0, PhaseName.TURN, 2, 10.0, remaining_s=10.0))
     turn = display_state(turning, 252.0, "kmh", BOUTS)
     assert turn["direction"] == "forward" and turn["banner"]["title"] == "TURN AROUND"
     assert turn["clock"]["left_s"] == pytest.approx(8.0) and turn["next"]["after_turn"]

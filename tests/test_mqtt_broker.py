@@ -185,7 +185,7 @@ async def test_topics_payloads_and_one_hertz_telemetry(broker: TestBroker) -> No
                     heart_rate_bpm=95,
                 )
             )
-        bus.publish(PhaseChanged(3.0, PhaseName.TURN, 0, duration_s=5.0))
+        bus.publish(PhaseChanged(3.0, PhaseName.TURN, 0, duration_s=5.0, remaining_s=5.0))
         bus.publish(SessionEnded(3.5, EndStatus.COMPLETED, "done", _summary()))
         await viewer.wait_for(
             lambda: (

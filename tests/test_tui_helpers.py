@@ -72,7 +72,7 @@ def steady_events() -> list[SessionEvent]:
         PhaseChanged(0.0, PhaseName.RAMP, bout_index=0),
         CommandSent(0.0, "set_speed", speed_kmh=3.0),
         PhaseChanged(20.0, PhaseName.STEADY, bout_index=0),
-        PhaseChanged(180.0, PhaseName.TURN, bout_index=1, duration_s=10.0),
+        PhaseChanged(180.0, PhaseName.TURN, bout_index=1, duration_s=10.0, remaining_s=10.0),
         BoutStarted(
             190.0,
             1,
@@ -126,7 +126,7 @@ def with_extra(*extra: SessionEvent) -> list[SessionEvent]:
 
 
 TURN_EVENTS = [
-    PhaseChanged(250.0, PhaseName.TURN, bout_index=2, duration_s=10.0),
+    PhaseChanged(250.0, PhaseName.TURN, bout_index=2, duration_s=10.0, remaining_s=10.0),
     Telemetry(252.5, 1.0, 1.0, 200.0, 12.0, 95),
 ]
 PAUSE_EVENTS = [

@@ -382,7 +382,14 @@ def test_pause_and_turn_banners_do_not_repeat_themselves() -> None:
     paused = _steady_then(PhaseChanged(216.0, PhaseName.PAUSED, detail="paused"))
     assert alert_for(paused, 216.0, "kmh").title == "PAUSED"  # type: ignore[union-attr]
     turning = _steady_then(
-        PhaseChanged(250.0, PhaseName.TURN, bout_index=2, duration_s=5.0, detail="turn to walk")
+        PhaseChanged(
+            250.0,
+            PhaseName.TURN,
+            bout_index=2,
+            duration_s=5.0,
+            remaining_s=5.0,
+            detail="turn to walk",
+        )
     )
     alert = alert_for(turning, 251.0, "kmh", phase_detail="turn to walk forward")
     assert alert is not None and alert.body == "walk on in 0:04"
@@ -437,7 +444,7 @@ async def test_heart_rate_trust_and_the_ceiling_banner_are_on_the_screen() -> No
         bus.publish(HeartRate(216.0, None, "frozen", "strap"))
         message = "heart rate not trusted (frozen reading): the heart-rate ceiling is not active"
         bus.publish(SafetyEvent(216.0, "hr_untrusted", message, "report"))
-        bus.publish(PhaseChanged(217.0, PhaseName.STEADY, bout_index=1, duration_s=30.0))
+        bus.publish(PhaseChanged(217.0, PhaseName.STEADY, bout_index=1, remaining_s=30.0))
         await pilot.pause()
         app.session.redraw()
         await pilot.pause()

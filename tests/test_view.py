@@ -48,7 +48,9 @@ def test_bout_countdown_follows_the_session_clock() -> None:
 
 
 def test_turn_phase_has_its_own_countdown() -> None:
-    view = _fold([PhaseChanged(t_s=5.0, name=PhaseName.TURN, bout_index=1, duration_s=5.0)])
+    view = _fold(
+        [PhaseChanged(t_s=5.0, name=PhaseName.TURN, bout_index=1, duration_s=5.0, remaining_s=5.0)]
+    )
     assert view.state is SessionState.TURN
     assert view.phase_remaining_s(7.0) == 3.0
 
@@ -122,7 +124,7 @@ def test_a_pause_freezes_the_bout_countdown() -> None:
     view = _fold(
         [
             _bout(0.0, 0),
-            PhaseChanged(t_s=0.0, name=PhaseName.RAMP, bout_index=0, duration_s=120.0),
+            PhaseChanged(t_s=0.0, name=PhaseName.RAMP, bout_index=0, remaining_s=120.0),
             PhaseChanged(t_s=30.0, name=PhaseName.PAUSED, bout_index=0),
         ]
     )
@@ -137,9 +139,9 @@ def test_an_extension_reported_by_the_engine_lengthens_the_bout() -> None:
     view = _fold(
         [
             _bout(0.0, 0),
-            PhaseChanged(t_s=0.0, name=PhaseName.STEADY, bout_index=0, duration_s=120.0),
+            PhaseChanged(t_s=0.0, name=PhaseName.STEADY, bout_index=0, remaining_s=120.0),
             # at t=100 the walker adds a minute: 20 s were left, now 80 s
-            PhaseChanged(t_s=100.0, name=PhaseName.STEADY, bout_index=0, duration_s=80.0),
+            PhaseChanged(t_s=100.0, name=PhaseName.STEADY, bout_index=0, remaining_s=80.0),
         ]
     )
     assert view.bout_remaining_s(110.0) == 70.0
@@ -151,7 +153,7 @@ def test_a_lost_link_freezes_the_bout_countdown() -> None:
     view = _fold(
         [
             _bout(0.0, 0),
-            PhaseChanged(t_s=0.0, name=PhaseName.STEADY, bout_index=0, duration_s=120.0),
+            PhaseChanged(t_s=0.0, name=PhaseName.STEADY, bout_index=0, remaining_s=120.0),
             PhaseChanged(t_s=50.0, name=PhaseName.RECONNECTING, bout_index=0),
         ]
     )

@@ -95,14 +95,19 @@ def _script() -> list[SessionEvent]:
     events += [Telemetry(4.0 + s, 3.0) for s in range(1, 121)]
     # As the engine does it: the belt slows, the turn's hold, its last 3 s counted, the next bout.
     turn = PhaseChanged(
-        126.0, PhaseName.TURN, bout_index=1, duration_s=5.0, detail="turn to walk backward"
+        126.0,
+        PhaseName.TURN,
+        bout_index=1,
+        duration_s=5.0,
+        remaining_s=5.0,
+        detail="turn to walk backward",
     )
     events += [turn, *[Countdown(128.0 + i, 3 - i, "turn") for i in range(4)]]
     events += [
         BoutStarted(131.0, 1, 2, "Back", B, 120, 1.3, 2.0, "small steps"),
         PhaseChanged(133.0, PhaseName.RAMP, bout_index=1),
         PhaseChanged(140.0, PhaseName.PAUSED, bout_index=1, detail="paused by you"),
-        PhaseChanged(150.0, PhaseName.RAMP, bout_index=1, duration_s=113.0),
+        PhaseChanged(150.0, PhaseName.RAMP, bout_index=1, remaining_s=113.0),
         SafetyEvent(160.0, "safety_key", "the safety key was pulled", "stop"),
         PhaseChanged(160.0, PhaseName.PAUSED, bout_index=1),
         Alarm(161.0, "not_stopping", "the belt is still moving after Stop"),

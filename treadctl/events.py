@@ -134,8 +134,11 @@ class PhaseChanged(SessionEvent):
     kind: ClassVar[str] = "phase"
     name: PhaseName
     bout_index: int | None = None
-    duration_s: float | None = None  # known length of the phase (turn hold), else None
+    duration_s: float | None = None  # the phase's whole known length (a turn's hold), else None
     detail: str = ""
+    # Time left when this was published: a ramp's or steady's bout remainder (extensions and
+    # pauses included), a turn's hold; None when unknown. A display counts down from it.
+    remaining_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ class SessionView:
     state: SessionState = SessionState.IDLE
     phase: PhaseName = PhaseName.STARTING
     phase_started_t_s: float = 0.0
-    phase_duration_s: float | None = None
+    phase_left_at_start_s: float | None = None  # what the phase had left as it began
     bout_index: int | None = None
     bout_count: int = 0
     bout_label: str = ""
@@ -130,9 +130,9 @@ class SessionView:
         return max(0.0, self.bout_remaining_at_anchor_s - self._bout_ticked_s(now_s))
 
     def phase_remaining_s(self, now_s: float) -> float | None:
-        if self.phase_duration_s is None:
+        if self.phase_left_at_start_s is None:
             return None
-        return max(0.0, self.phase_duration_s - (now_s - self.phase_started_t_s))
+        return max(0.0, self.phase_left_at_start_s - (now_s - self.phase_started_t_s))
 
     def telemetry_age_s(self, now_s: float) -> float | None:
         if self.last_telemetry_t_s is None:
@@ -165,8 +165,8 @@ def _reanchor_bout_clock(view: SessionView, event: PhaseChanged) -> SessionView:
     running = event.name in (PhaseName.RAMP, PhaseName.STEADY)
     elapsed_s = view.bout_elapsed_s(event.t_s)
     remaining_s = view.bout_remaining_s(event.t_s)
-    if running and event.duration_s is not None:
-        remaining_s = event.duration_s  # the engine's word, extensions included
+    if running and event.remaining_s is not None:
+        remaining_s = event.remaining_s  # the engine's word, extensions included
     return dataclasses.replace(
         view,
         bout_anchor_t_s=event.t_s,
@@ -207,7 +207,7 @@ def reduce(view: SessionView, event: SessionEvent) -> SessionView:
             view,
             phase=event.name,
             phase_started_t_s=event.t_s,
-            phase_duration_s=event.duration_s,
+            phase_left_at_start_s=event.remaining_s,
             state=state,
             safety_reason=None if cleared else view.safety_reason,
             safety_message=None if cleared else view.safety_message,

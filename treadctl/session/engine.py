@@ -769,14 +769,18 @@ class Session:
             remaining = round(self._timer.remaining_s(self._time()), 3)
         bout_index = self._bout.index if self._bout is not None else None
         self._phase = name
-        self.bus.publish(PhaseChanged(self.now(), name, bout_index, remaining))
+        self.bus.publish(PhaseChanged(self.now(), name, bout_index, remaining_s=remaining))
 
     def _publish_phase(
         self, name: PhaseName, *, duration_s: float | None = None, detail: str = ""
     ) -> None:
         self._phase = name
         bout_index = self._bout.index if self._bout is not None else None
-        self.bus.publish(PhaseChanged(self.now(), name, bout_index, duration_s, detail))
+        self.bus.publish(
+            PhaseChanged(
+                self.now(), name, bout_index, duration_s, detail=detail, remaining_s=duration_s
+            )
+        )
 
 
 def _quit_reason(source: str) -> str:
