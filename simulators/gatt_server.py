@@ -107,7 +107,7 @@ class FtmsGattServer:
         self.characteristics = tuple(c for _uuid, chars in self.services for c in chars)
         self._by_uuid = {c.uuid: c for c in self.characteristics}
         self._ids = itertools.count(1)
-        self._data_timer: _DataTimer | None = None
+        self._data_timer: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.frames_sent = 0
         self.data_records_sent = 0
@@ -121,9 +121,9 @@ class FtmsGattServer:
         conn = Connection(f"client-{next(self._ids)}", link, att_mtu or self.config.default_att_mtu)
         self.connections.append(conn)
         self.treadmill.link_up(conn.id)
-        if self._data_timer is None or self._data_timer.done:
-            self._data_timer = _DataTimer(
-                self.treadmill.loop, self.config.data_interval_s, self.send_data_now
+        if self._data_timer is None or self._data_timer.done():
+            self._data_timer = self.treadmill.loop.create_task(
+                _send_data_every(self.config.data_interval_s, self.send_data_now)
             )
         return conn
 
@@ -295,81 +295,26 @@ class FtmsGattServer:
         task.add_done_callback(self._tasks.discard)
 
 
-class _DataTimer:
-    """The Treadmill Data timer: ``send`` every ``interval_s`` from the first loop pass on.
-
-    It was a task (``while True: await asyncio.sleep(max(0.0, next_s - loop.time()));
-    next_s += interval_s; send()``); these callbacks make the same loop calls in the same order —
-    the first step one pass after creation, a timer whose callback only schedules the step (as the
-    sleep's future wakes its task), the next timer set after the send; on cancel, a timer already
-    due does nothing (the sleep's future is cancelled at once) and the timer handle is cancelled
-    one pass later (when the cancelled task would wake). A run on the virtual clock is therefore
-    unchanged event for event, and a record costs no task step, future or coroutine.
-
-    Unlike the task, an exception from ``send`` does not end the timer: it is logged (once per
-    run of failures, with its traceback) and the next record is sent on time, as a real
-    treadmill keeps notifying whatever one record's trouble was. An exception left to the loop
-    would only reach its exception handler, and data would stop without a word.
-    """
-
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, interval_s: float, send: Callable[[], None]
-    ) -> None:
-        self._loop = loop
-        self._interval_s = interval_s
-        self._send = send
-        self._next_s = 0.0
-        self._cancelled = False
-        self._timer: asyncio.TimerHandle | None = None
-        self._failing = False
-        self.failures = 0
-        self._step: asyncio.Handle | None = loop.call_soon(self._begin)
-
-    @property
-    def done(self) -> bool:
-        """Cancelled."""
-        return self._step is None and self._timer is None
-
-    def cancel(self) -> None:
-        self._cancelled = True
-        if self._step is not None:
-            self._step.cancel()
-            self._step = None
-        if self._timer is not None:
-            self._loop.call_soon(self._timer.cancel)
-            self._timer = None
-
-    def _begin(self) -> None:
-        self._step = None
-        self._next_s = self._loop.time() + self._interval_s
-        self._sleep()
-
-    def _sleep(self) -> None:
-        delay = max(0.0, self._next_s - self._loop.time())
-        if delay <= 0:  # asyncio.sleep(0): the task yields for one pass
-            self._step = self._loop.call_soon(self._tick)
-        else:
-            self._timer = self._loop.call_later(delay, self._wake)
-
-    def _wake(self) -> None:
-        if self._cancelled:
-            return
-        self._timer = None
-        self._step = self._loop.call_soon(self._tick)
-
-    def _tick(self) -> None:
-        self._step = None
-        self._next_s += self._interval_s
+async def _send_data_every(interval_s: float, send: Callable[[], None]) -> None:
+    """The Treadmill Data timer: ``send`` every ``interval_s``, on a fixed schedule (a slow
+    send does not shift the next record). An exception from ``send`` does not end it: it is
+    logged once per run of failures and the next record goes out on time, as a real treadmill
+    keeps notifying whatever one record's trouble was (left to the loop, data would stop
+    without a word)."""
+    loop = asyncio.get_running_loop()
+    next_s = loop.time() + interval_s
+    failing = False
+    while True:
+        await asyncio.sleep(max(0.0, next_s - loop.time()))
+        next_s += interval_s
         try:
-            self._send()
+            send()
         except Exception:
-            self.failures += 1
-            if not self._failing:
-                self._failing = True
+            if not failing:
                 log.exception("simulator: sending Treadmill Data failed (the timer keeps going)")
+            failing = True
         else:
-            self._failing = False
-        self._sleep()
+            failing = False
 
 
 # Request Control, Reset, Start or Resume: op codes without a parameter.

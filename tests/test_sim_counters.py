@@ -226,3 +226,33 @@ def test_data_tick_frames_are_the_records_frames(name: str) -> None:
 
     for fast, general in run_virtual(scenario()):
         assert fast == general
+
+
+def test_the_data_timer_keeps_its_schedule_through_failing_sends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A send that raises is logged once per run of failures; the records keep their times."""
+    import asyncio
+
+    from simulators.gatt_server import _send_data_every
+    from treadctl.virtual_time import run_virtual
+
+    sent_at: list[float] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+
+        def send() -> None:
+            sent_at.append(round(loop.time() - start, 6))
+            if len(sent_at) in (2, 3, 5):
+                raise RuntimeError("one record's trouble")
+
+        start = loop.time()
+        task = asyncio.create_task(_send_data_every(1.0, send))
+        await asyncio.sleep(6.5)
+        task.cancel()
+
+    with caplog.at_level("ERROR", logger="simulators.gatt_server"):
+        run_virtual(main())
+    assert sent_at == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert len([r for r in caplog.records if "Treadmill Data failed" in r.getMessage()]) == 2
