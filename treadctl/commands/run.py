@@ -184,16 +184,22 @@ def start_screen(args: argparse.Namespace) -> int:
     except ImportError:
         print("treadctl: the start screen is not available; see treadctl --help", file=sys.stderr)
         return 2
-    from treadctl.config import load_config
     from treadctl.tui.person_picker import choose_person_if_needed
-    from treadctl.wiring import RunOptions, run_session
 
     if not choose_person_if_needed(getattr(args, "person_source", "default")):
         return 0
     config_path = Path(args.config) if getattr(args, "config", None) else None
-    choice = run_start_ui(load_config(config_path).config)
+
+    def read_config() -> Any:  # after the start screen's first paint (pydantic takes a while)
+        from treadctl.config import load_config
+
+        return load_config(config_path).config
+
+    choice = run_start_ui(read_config)
     if choice is None:
         return 0
+    from treadctl.wiring import RunOptions, run_session
+
     device = getattr(choice, "device", None)
     address = getattr(device, "address", None)
     options = RunOptions(
