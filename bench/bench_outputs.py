@@ -2,9 +2,11 @@
 
 A real-time session against the simulator, composed exactly as ``treadctl run --simulate
 --headless`` composes it (``wiring.prepare`` and ``wiring.run_wired``, so ``attach_sinks``
-attaches the real audit log, history recorder and headless printer; the printer writes to
-/dev/null). A child process holds the history database's write lock (``BEGIN IMMEDIATE``) for
-most of the run, as another program or another session could.
+attaches the real audit log, history recorder, headless printer and MQTT publisher; the printer
+writes to /dev/null, MQTT goes to a real broker: mosquitto where installed, else the embedded
+amqtt broker the tests use, ``tests/mqtt_broker.py``). A child process holds the history
+database's write lock (``BEGIN IMMEDIATE``) for most of the run, as another program or another
+session could.
 
 * loop lag: a probe task on the session's loop asks to wake every 10 ms and records how late it
   woke (p50, p99, max). Anything that blocked the loop (a database wait, a disk write) shows here.
@@ -24,12 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 PROBE_PERIOD_S = 0.01
-LOCK_S = 12.0
-STOPS = 25
+LOCK_S = float(os.environ.get("BENCH_LOCK_S", "12"))
+STOPS = int(os.environ.get("BENCH_STOPS", "25"))
 PROFILE = """
 name = "Bench outputs"
 units = "kmh"
@@ -63,7 +66,9 @@ async def _probe(lags: list[float], stop: asyncio.Event) -> None:
         lags.append(max(0.0, loop.time() - due))
 
 
-async def _session(home: Path, locked: bool) -> tuple[list[float], list[float]]:
+async def _session(
+    home: Path, locked: bool, mqtt_port: int | None
+) -> tuple[list[float], list[float]]:
     from treadctl import wiring
     from treadctl.controls import Request, RequestKind
     from treadctl.events import PhaseChanged, PhaseName, SessionEvent
@@ -71,9 +76,12 @@ async def _session(home: Path, locked: bool) -> tuple[list[float], list[float]]:
 
     profile = home / "bench.toml"
     profile.write_text(PROFILE, encoding="utf-8")
+    config = home / "bench-config.toml"
+    mqtt = f'[mqtt]\nhost = "127.0.0.1"\nport = {mqtt_port}\n' if mqtt_port else ""
+    config.write_text(mqtt, encoding="utf-8")
     db_path = home / "data" / db.DB_FILE_NAME
     db.connect(db_path).close()
-    options = wiring.RunOptions(profile=str(profile), simulate=True, headless=True)
+    options = wiring.RunOptions(profile=str(profile), simulate=True, headless=True, config=config)
     wired = wiring.prepare(options)
     loop = asyncio.get_running_loop()
     stop_writes: list[float] = []
@@ -135,15 +143,34 @@ async def _session(home: Path, locked: bool) -> tuple[list[float], list[float]]:
     return lags, latencies
 
 
-def _measure(locked: bool) -> tuple[list[float], list[float]]:
+@contextlib.contextmanager
+def _broker(folder: Path) -> Iterator[int | None]:
+    """A real broker's port; None (and a note on stderr) when neither broker can run here."""
+    try:
+        from tests.mqtt_broker import TestBroker
+
+        broker = TestBroker(folder)
+        broker.start()
+    except Exception as error:  # no mosquitto and no amqtt: measure without MQTT, say so
+        print(f"bench_outputs: no MQTT broker ({error}); MQTT not attached", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield broker.port
+    finally:
+        broker.stop()
+
+
+def _measure(locked: bool) -> tuple[list[float], list[float], bool]:
     from treadctl.paths import HOME_ENV
 
     previous = os.environ.get(HOME_ENV)
     with tempfile.TemporaryDirectory() as folder, open(os.devnull, "w") as devnull:
         os.environ[HOME_ENV] = folder
         try:
-            with contextlib.redirect_stdout(devnull):
-                return asyncio.run(_session(Path(folder), locked))
+            with _broker(Path(folder)) as port, contextlib.redirect_stdout(devnull):
+                lags, stops = asyncio.run(_session(Path(folder), locked, port))
+                return lags, stops, port is not None
         finally:
             if previous is None:
                 os.environ.pop(HOME_ENV, None)
@@ -154,8 +181,10 @@ def _measure(locked: bool) -> tuple[list[float], list[float]]:
 def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for locked in (True, False):
-        lags, stops = _measure(locked)
-        where = "database locked" if locked else "database free"
+        lags, stops, with_mqtt = _measure(locked)
+        where = ("database locked" if locked else "database free") + (
+            ", MQTT" if with_mqtt else ", no MQTT broker"
+        )
         rows += [
             {
                 "name": f"all sinks, {where}: loop lag p50",
@@ -188,7 +217,7 @@ def run() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # treadctl and tests/
     start = time.perf_counter()
     for row in run():
         print(f"{row['name']}: {row['value']:.3f} {row['unit']}")

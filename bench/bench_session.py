@@ -88,8 +88,11 @@ def bench_fast_60(runs: int = 5) -> list[float]:
 
 def bench_process_60(runs: int = 5) -> list[float]:
     """Wall times of ``treadctl run PROFILE --simulate --fast --headless`` as a whole process."""
-    script = Path(sys.executable).with_name("treadctl")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "treadctl"]
+    command = [sys.executable, "-m", "treadctl"]  # this checkout's, not an installed script's
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+    )
     times = []
     with tempfile.TemporaryDirectory() as folder:
         profile = Path(folder) / "bench60.toml"
@@ -98,7 +101,7 @@ def bench_process_60(runs: int = 5) -> list[float]:
         for i in range(runs):
             audit = ["--audit", str(Path(folder) / f"audit{i}.jsonl")]
             start = time.perf_counter()
-            subprocess.run([*argv, *audit], check=True, capture_output=True)
+            subprocess.run([*argv, *audit], check=True, capture_output=True, env=env)
             times.append(time.perf_counter() - start)
     return times
 

@@ -37,8 +37,12 @@ def _format_value(value: float) -> str:
 def main() -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # so the benches import this checkout's treadctl
-    rows: list[tuple[str, str, str, str, str]] = []
+    load_before = _load_average()
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    only = set(sys.argv[1:])  # e.g. `bench/run.py startup`: only bench_startup.py
     for path in sorted(HERE.glob("bench_*.py")):
+        if only and path.stem.removeprefix("bench_") not in only:
+            continue
         for figure in _load(path).run():
             ratio = figure.get("ratio")
             rows.append(
@@ -48,17 +52,36 @@ def main() -> int:
                     _format_value(figure["value"]),
                     figure["unit"],
                     f"{ratio:.2f}x {figure['peer']}" if ratio is not None else "",
+                    _verdict(ratio, figure.get("target")),
                 )
             )
     print(
-        f"# {time.strftime('%Y-%m-%d')}  Python {platform.python_version()}  "
-        f"{platform.machine()}  {_cpus()} cores  load average {_load_average()}"
+        f"# {time.strftime('%Y-%m-%d')}  {_cpu_model()}  {platform.machine()}  {_cpus()} cores  "
+        f"Python {platform.python_version()}  load average {load_before} at the start, "
+        f"{_load_average()} at the end (1, 5, 15 min)"
     )
-    header = ("bench", "figure", "value", "unit", "ratio")
+    header = ("bench", "figure", "value", "unit", "ratio", "target")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
     return 0
+
+
+def _verdict(ratio: float | None, target: float | None) -> str:
+    if ratio is None or target is None:
+        return ""
+    return f"<= {target:g}x: {'met' if ratio <= target else 'missed'}"
+
+
+def _cpu_model() -> str:
+    """The CPU's name (Linux /proc/cpuinfo), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def _cpus() -> int:

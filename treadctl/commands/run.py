@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from treadctl.config import Config
 
 EXIT_STATUSES = """exit status:
   0    the session completed and the belt was confirmed at rest
@@ -179,19 +182,24 @@ def _display(value: str | None) -> str | None:
 
 def start_screen(args: argparse.Namespace) -> int:
     """``treadctl`` alone on a terminal: pick a profile and a treadmill, then run it."""
-    from treadctl.config import load_config
     from treadctl.tui.app import run_start_ui
     from treadctl.tui.person_picker import choose_person_if_needed
-    from treadctl.wiring import RunOptions, run_session
 
     if not choose_person_if_needed(getattr(args, "person_source", "default")):
         return 0
     config_path = Path(args.config) if getattr(args, "config", None) else None
-    choice = run_start_ui(load_config(config_path).config)
+
+    def read_config() -> Config:  # after the start screen's first paint (pydantic is slow)
+        from treadctl.config import load_config
+
+        return load_config(config_path).config
+
+    choice = run_start_ui(read_config)
     if choice is None:
         return 0
-    device = getattr(choice, "device", None)
-    address = getattr(device, "address", None)
+    from treadctl.wiring import RunOptions, run_session
+
+    address = choice.device.address
     options = RunOptions(
         profile=str(choice.profile_path),
         device=address,

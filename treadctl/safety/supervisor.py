@@ -178,7 +178,7 @@ class Supervisor:
         self.on_change: Callable[[], None] = lambda: None  # every state change wakes the engine
         self._tasks: set[asyncio.Task[Any]] = set()
         self._governor: asyncio.Task[None] | None = None
-        self._guard: asyncio.Task[None] | None = None
+        self._guard: asyncio.Handle | None = None  # the guard's next tick (timer or ready call)
         self._unsubscribe: Callable[[], None] | None = None
         self.awaiting_turn_confirmation = False
         self.navigate: Callable[[Request], RequestResult] = lambda request: RequestResult(
@@ -195,15 +195,17 @@ class Supervisor:
         """Listen to the machine and start the governor and the guard."""
         self._unsubscribe = self._link.add_listener(self.observe)
         self._governor = self._loop.create_task(self._govern(), name="supervisor-governor")
-        self._guard = self._loop.create_task(self._watch(), name="supervisor-guard")
-        for task in (self._governor, self._guard):
-            task.add_done_callback(self._task_ended)
+        self._governor.add_done_callback(self._task_ended)
+        self._guard = self._loop.call_soon(self._guard_sleep)
 
     async def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        tasks = [t for t in (self._governor, self._guard, *self._tasks) if t is not None]
+        if self._guard is not None:
+            self._guard.cancel()
+            self._guard = None
+        tasks = [t for t in (self._governor, *self._tasks) if t is not None]
         for task in tasks:
             if not task.done():
                 task.cancel()
@@ -705,10 +707,25 @@ class Supervisor:
 
     # --- the guard: watchdog and rest, on the loop clock ------------------------------------------
 
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(GUARD_TICK_S)
+    # The guard ticks on plain loop callbacks, not a task awaiting asyncio.sleep: the same hops
+    # through the loop (timer, then a ready call, then the check), so it runs at the same
+    # moments and in the same order, without a future and a task step per tick (four a second,
+    # which is most of a --fast dry run's loop work).
+
+    def _guard_sleep(self) -> None:
+        self._guard = self._loop.call_later(GUARD_TICK_S, self._guard_woken)
+
+    def _guard_woken(self) -> None:
+        self._guard = self._loop.call_soon(self._guard_tick)
+
+    def _guard_tick(self) -> None:
+        try:
             self._check_guard(self._loop.time())
+        except Exception as error:  # as a crashed guard task was: an internal error, no more ticks
+            self._guard = None
+            self._internal_error(error)
+            return
+        self._guard_sleep()
 
     def _check_guard(self, now: float) -> None:
         if self._link_up() and self.watchdog.check(now + TIME_EPS_S):

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from treadctl.controls import SessionControls
-from treadctl.events import EventBus, SessionEvent
-from treadctl.tui.outline import Outline, outline_from_plan
-from treadctl.tui.session_screen import SessionScreen
-from treadctl.tui.sound import Cues, TerminalCues
-from treadctl.units import SpeedUnit
+if TYPE_CHECKING:  # the session screen loads with a session, not before the start screen
+    from treadctl.config import Config
+    from treadctl.controls import SessionControls
+    from treadctl.events import EventBus, SessionEvent
+    from treadctl.profile.library import LibraryEntry
+    from treadctl.tui.outline import Outline
+    from treadctl.tui.sound import Cues
+    from treadctl.tui.start_screen import StartChoice
+    from treadctl.units import SpeedUnit
 
 STYLES = Path(__file__).parent / "styles"
 QUIT_WAIT_S = 15.0  # how long "quit" waits (wall time) for the engine to stop the belt
@@ -60,6 +63,9 @@ class SessionApp(TreadctlApp):
         run_engine: Callable[[], Awaitable[Any]] | None = None,
         cues: Cues | None = None,
     ) -> None:
+        from treadctl.tui.session_screen import SessionScreen
+        from treadctl.tui.sound import TerminalCues
+
         super().__init__()
         self.bus = bus
         self.run_engine = run_engine
@@ -144,6 +150,9 @@ def run_session_ui(
     the app's loop; if the walker quits, QUIT is requested first and the app waits for the engine.
     Re-raises the engine's exception, if it raised one.
     """
+    from treadctl.tui.outline import Outline, outline_from_plan
+    from treadctl.tui.sound import TerminalCues
+
     outline = plan if isinstance(plan, Outline) else outline_from_plan(plan, profile_name)
     app = SessionApp(outline, bus, controls, session_clock, units=units, run_engine=run_engine)
     if not speech:
@@ -155,20 +164,36 @@ def run_session_ui(
 
 
 class StartApp(TreadctlApp):
-    """The start screen (and the editor from it); exits with a ``StartChoice`` or None."""
+    """The start screen (and the editor from it); exits with a ``StartChoice`` or None.
 
-    def __init__(self, entries: Any, config: Any, scanner: Any = None, history: Any = None) -> None:
+    Given ``load`` instead of ``entries`` and ``config``, the screen paints first and reads the
+    profiles and the configuration (pydantic, the plan) right after."""
+
+    def __init__(
+        self,
+        entries: Any = (),
+        config: Any = None,
+        scanner: Any = None,
+        history: Any = None,
+        *,
+        load: Callable[[], tuple[Any, Any]] | None = None,
+    ) -> None:
         super().__init__()
         self._entries = entries
         self._config = config
         self._scanner = scanner
         self._history = history  # a HistoryReader; None: the user's own history
+        self._load = load
 
     def on_mount(self) -> None:
         from treadctl.tui.start_screen import StartScreen
 
         screen = StartScreen(
-            self._entries, self._config, scanner=self._scanner, history=self._history
+            self._entries,
+            self._config,
+            scanner=self._scanner,
+            history=self._history,
+            load=self._load,
         )
         self.push_screen(screen, self.exit)
 
@@ -180,16 +205,40 @@ class StartApp(TreadctlApp):
             self.exit()
 
 
-def run_start_ui(config: Any = None, *, scan: bool = True) -> Any:
+def run_start_ui(
+    config: Config | Callable[[], Config] | None = None, *, scan: bool = True
+) -> StartChoice | None:
     """The start screen: returns a ``treadctl.tui.start_screen.StartChoice`` (profile path and
-    device; ``device.address`` None means the simulator), or None if the walker left."""
-    from treadctl.config import load_config
-    from treadctl.profile.library import list_profiles
+    device; ``device.address`` None means the simulator), or None if the walker left.
+
+    ``config`` may be a function that reads it: the screen then paints before the configuration
+    and the profiles are read (both need pydantic), and reads them right after."""
+    from treadctl.errors import TreadctlError
     from treadctl.tui.start_screen import ble_scanner
 
-    config = config if config is not None else load_config().config
-    app = StartApp(list_profiles(), config, ble_scanner if scan else None)
-    return app.run()
+    failed: list[TreadctlError] = []
+
+    def load() -> tuple[Sequence[LibraryEntry], Config]:
+        from treadctl.config import load_config
+        from treadctl.profile.library import list_profiles
+
+        try:
+            if config is None:
+                read = load_config().config
+            elif callable(config):
+                read = config()
+            else:
+                read = config
+            return list_profiles(), read
+        except TreadctlError as error:
+            failed.append(error)  # the screen closes; the command reports it (exit 2)
+            raise
+
+    app = StartApp(scanner=ble_scanner if scan else None, load=load)
+    choice = app.run()
+    if failed:
+        raise failed[0]
+    return choice
 
 
 class EditorApp(TreadctlApp):

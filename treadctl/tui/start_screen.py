@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -19,14 +19,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from treadctl.config import Config
 from treadctl.errors import TreadctlError
-from treadctl.history.progress_report import summary_line
-from treadctl.profile.library import LibraryEntry
-from treadctl.tui.history_data import HistoryReader
+from treadctl.tui import first_paint
 from treadctl.tui.outline import Outline
-from treadctl.tui.preview import Preview, preflight_text, preview
 from treadctl.tui.widgets.progress import SessionProgress
+
+if TYPE_CHECKING:  # the profile models and the plan (pydantic) load after the first paint
+    from treadctl.config import Config
+    from treadctl.profile.library import LibraryEntry
+    from treadctl.tui.history_data import HistoryReader
+    from treadctl.tui.preview import Preview
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class StartChoice:
 
 
 Scanner = Callable[[], Awaitable[Sequence[Device]]]
+# What the screen shows, read after its first paint (profiles and configuration need pydantic).
+Loader = Callable[[], "tuple[Sequence[LibraryEntry], Config]"]
 
 
 class StartScreen(Screen[StartChoice | None]):
@@ -64,21 +68,38 @@ class StartScreen(Screen[StartChoice | None]):
 
     def __init__(
         self,
-        entries: Sequence[LibraryEntry],
-        config: Config,
+        entries: Sequence[LibraryEntry] = (),
+        config: Config | None = None,
         *,
         scanner: Scanner | None = None,
         history: HistoryReader | None = None,
+        load: Loader | None = None,
     ) -> None:
+        """Either ``entries`` and ``config`` now, or ``load`` to read them once painted."""
         super().__init__()
+        self.scanner = scanner
+        self._history = history
+        self._load = load
+        self.entries: list[LibraryEntry] = []
+        self.devices: list[Device] = [SIMULATOR]
+        self.current: Preview | None = None
+        if config is not None:
+            self._set_contents(entries, config)
+
+    def _set_contents(self, entries: Sequence[LibraryEntry], config: Config) -> None:
         self.entries = [e for e in entries if not e.shadowed]
         self.config = config
-        self.scanner = scanner
-        self.history = history if history is not None else HistoryReader()
-        self.devices: list[Device] = [SIMULATOR]
+        self.devices = [SIMULATOR]
         if config.last_device:
             self.devices.insert(0, Device(f"Last used: {config.last_device}", config.last_device))
-        self.current: Preview | None = None
+
+    @property
+    def history(self) -> HistoryReader:
+        if self._history is None:
+            from treadctl.tui.history_data import HistoryReader
+
+            self._history = HistoryReader()
+        return self._history
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -112,14 +133,39 @@ class StartScreen(Screen[StartChoice | None]):
         return [Option(d.label, id=str(i)) for i, d in enumerate(self.devices)]
 
     def on_mount(self) -> None:
+        self.query_one("#profiles", OptionList).focus()
+        if self._load is None:
+            self._fill()
+        if first_paint.wanted():
+            self.call_after_refresh(first_paint.signal_first_paint)
+        if self._load is not None:
+            self.call_after_refresh(self._load_then_fill)
+        else:
+            self.call_after_refresh(self.action_rescan)  # bleak loads once the screen shows
+
+    def _load_then_fill(self) -> None:
+        assert self._load is not None
+        try:
+            entries, config = self._load()
+        except TreadctlError:  # a bad configuration: the loader keeps it to report, exit 2
+            self.dismiss(None)
+            return
+        self._load = None
+        self._set_contents(entries, config)
         profiles = self.query_one("#profiles", OptionList)
-        profiles.focus()
+        profiles.add_options(self._profile_options())
+        devices = self.query_one("#devices", OptionList)
+        devices.clear_options()
+        devices.add_options(self._device_options())
+        self._fill()
+        self.action_rescan()
+
+    def _fill(self) -> None:
         if self.entries:
-            profiles.highlighted = 0
+            self.query_one("#profiles", OptionList).highlighted = 0
             self._show(0)
         self.query_one("#devices", OptionList).highlighted = 0
         self._show_progress()
-        self.action_rescan()
 
     def _show_progress(self) -> None:
         """This week of the active program in one line; hidden when there is no program."""
@@ -132,6 +178,8 @@ class StartScreen(Screen[StartChoice | None]):
         if progress is None:
             line.display = False
             return
+        from treadctl.history.progress_report import summary_line
+
         line.update(Text(f"{summary_line(progress)}   (p: progress)"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -146,6 +194,8 @@ class StartScreen(Screen[StartChoice | None]):
             self.query_one("#preflight", Static).update("Fix the file (e = edit) to use it.")
             self.query_one("#timeline", SessionProgress).set_outline(_empty_outline())
             return
+        from treadctl.tui.preview import preflight_text, preview
+
         self.current = preview(entry.profile, self.config.safety, self.config.units)
         self.query_one("#summary", Static).update(self.current.summary)
         self.query_one("#timeline", SessionProgress).set_outline(self.current.outline)
@@ -170,6 +220,8 @@ class StartScreen(Screen[StartChoice | None]):
         self.dismiss(StartChoice(entry.path, self.devices[device_index]))
 
     def action_edit(self) -> None:
+        if self._load is not None:  # still reading the profiles
+            return
         from treadctl.tui.editor import EditorScreen
 
         index = self.query_one("#profiles", OptionList).highlighted
@@ -191,11 +243,15 @@ class StartScreen(Screen[StartChoice | None]):
         self._show(index)
 
     def action_history(self) -> None:
+        if self._load is not None:  # still reading the profiles
+            return
         from treadctl.tui.history_screen import HistoryScreen
 
         self.app.push_screen(HistoryScreen(self.history, units=self.config.units))
 
     def action_progress(self) -> None:
+        if self._load is not None:  # still reading the profiles
+            return
         from treadctl.tui.progress_screen import ProgressScreen
 
         self.app.push_screen(ProgressScreen(self.history))
