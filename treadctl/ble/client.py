@@ -59,7 +59,7 @@ from treadctl.ftms.control_point import (
 )
 from treadctl.ftms.errors import DecodeError
 from treadctl.ftms.feature import decode_feature
-from treadctl.ftms.machine_status import decode_machine_status
+from treadctl.ftms.machine_status import MachineStatusOp, decode_machine_status
 from treadctl.ftms.ranges import InclineRange, SpeedRange, decode_incline_range, decode_speed_range
 from treadctl.ftms.training_status import TrainingStatus, decode_training_status
 from treadctl.ftms.treadmill_data import RecordAssembler, TreadmillData
@@ -112,13 +112,20 @@ _UUID = re.compile(r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
 _EPS = 1e-6
 BUSY_RETRY_S = 0.02  # pause before rewriting a request the device discarded with ATT 0xFE
 
-# Status events that revoke control or stop the belt (reference.md §7.3, §8).
-_RESET = 0x01
-_STOPPED_OR_PAUSED = 0x02
-_SAFETY_KEY = 0x03
-_STARTED = 0x04
-_TARGET_SPEED_CHANGED = 0x05
-_CONTROL_LOST = 0xFF
+# Status op codes that revoke control or stop the belt (reference.md §7.3, §8).
+_REVOKES_CONTROL = {
+    MachineStatusOp.RESET: "the treadmill reported a Reset (status 0x01)",
+    MachineStatusOp.CONTROL_PERMISSION_LOST: (
+        "the treadmill reported control permission lost (status 0xFF)"
+    ),
+}
+_STOPS_BELT = frozenset(
+    {
+        MachineStatusOp.RESET,
+        MachineStatusOp.STOPPED_OR_PAUSED_BY_USER,
+        MachineStatusOp.STOPPED_BY_SAFETY_KEY,
+    }
+)
 
 
 def looks_like_address(text: str) -> bool:
@@ -573,21 +580,15 @@ class FtmsClient:
         except DecodeError as error:
             log.warning("dropped undecodable status %s: %s", bytes(data).hex(" "), error)
             return
-        op = status.op_code
-        if op == _RESET:
-            self._lose_control("the treadmill reported a Reset (status 0x01)")
-        elif op == _CONTROL_LOST:
-            self._lose_control("the treadmill reported control permission lost (status 0xFF)")
-        if op in (_RESET, _STOPPED_OR_PAUSED, _SAFETY_KEY):
+        op = status.op
+        if op is not None and op in _REVOKES_CONTROL:
+            self._lose_control(_REVOKES_CONTROL[op])
+        if op in _STOPS_BELT:
             self._belt_running = False
             self._held_targets.clear()
-        elif op == _STARTED:
+        elif op is MachineStatusOp.STARTED_OR_RESUMED_BY_USER:
             self._belt_running = True
-        if (
-            op == _TARGET_SPEED_CHANGED
-            and self._quirks.reports_mph
-            and status.target_speed_kmh is not None
-        ):
+        if self._quirks.reports_mph and status.target_speed_kmh is not None:
             status = replace(status, target_speed_kmh=round(mph_to_kmh(status.target_speed_kmh), 2))
         self._emit(StatusEvent(status))
 
