@@ -95,7 +95,7 @@ from treadctl.link import (
     TelemetryEvent,
     TrainingStatusEvent,
 )
-from treadctl.units import kmh_to_mph, mph_to_kmh
+from treadctl.units import mph_to_kmh
 
 if TYPE_CHECKING:
     from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -662,8 +662,7 @@ class FtmsClient:
         rounded = limits.round_speed_kmh(speed_kmh)
         if rounded > limits.speed_max_kmh + _EPS:
             rounded = limits.floor_speed_kmh(speed_kmh)
-        wire = round(kmh_to_mph(rounded), 2) if self._quirks.speed_commands_in_mph else rounded
-        request = SetTargetSpeed(speed_kmh=wire)
+        request = SetTargetSpeed(speed_kmh=rounded)
         async with self._lock:
             if self._must_hold(Op.SET_SPEED):
                 self._held_targets[Op.SET_SPEED] = (request, rounded)
@@ -777,7 +776,7 @@ class FtmsClient:
             raise OpNotSupported(
                 op, "op_code_not_supported", "this treadmill has no Control Point (read-only)"
             )
-        payload = encode_request(request)
+        payload = encode_request(request, speed_unit=self._quirks.speed_unit)
         future: asyncio.Future[ControlResponse] = asyncio.get_running_loop().create_future()
         self._pending = _Pending(op, payload[0], future)
         timeout_s = self._quirks.response_timeout_s
