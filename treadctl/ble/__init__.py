@@ -8,5 +8,6 @@ package. Entry points (each imports bleak, so import them lazily from command co
 * ``treadctl.ble.scan.scan`` — find FTMS treadmills nearby;
 * ``treadctl.ble.probe.probe`` — read everything a device offers, for bug reports.
 
-``treadctl.ble.quirks`` and ``treadctl.ble.errors`` do not import bleak at module level.
+``treadctl.ble.quirks``, ``treadctl.ble.errors`` and ``treadctl.ble.procedure`` (the Control
+Point procedure machine) do not import bleak at module level.
 """
