@@ -21,6 +21,9 @@ from typing import Any, Literal, Protocol
 
 from simulators.faults import Fault, FaultKind
 from simulators.personalities import SimConfig
+from treadctl.ftms.machine_status import MachineStatus, MachineStatusEvent
+
+_E = MachineStatusEvent
 
 _EPS = 1e-9
 
@@ -49,21 +52,6 @@ class TrainingPhase(IntEnum):
     POST_WORKOUT = 0x0F
 
 
-class StatusOp(IntEnum):
-    """Fitness Machine Status op codes the treadmill sends."""
-
-    RESET = 0x01
-    STOPPED_OR_PAUSED = 0x02
-    SAFETY_KEY = 0x03
-    STARTED_OR_RESUMED = 0x04
-    TARGET_SPEED_CHANGED = 0x05
-    TARGET_INCLINE_CHANGED = 0x06
-    CONTROL_PERMISSION_LOST = 0xFF
-
-
-STOP = 0x01
-PAUSE = 0x02
-
 Audience = Literal["all", "others", "holder"]
 
 
@@ -72,12 +60,9 @@ class StatusNote:
     """A status change to notify. ``audience``: "all" (console actions), "others" (every client
     but ``origin``, after a Control Point procedure), "holder" (only ``origin``: control lost)."""
 
-    op_code: StatusOp
+    status: MachineStatus
     audience: Audience
     origin: str | None = None
-    control_info: int | None = None
-    target_speed_kmh: float | None = None
-    target_incline_pct: float | None = None
 
 
 @dataclass(frozen=True)
@@ -313,7 +298,9 @@ class SimulatedTreadmill:
             self._link_stop_timer.cancel()
             self._link_stop_timer = None
         if previous is not None and previous != origin:
-            self._emit(StatusNote(StatusOp.CONTROL_PERMISSION_LOST, "holder", origin=previous))
+            self._emit(
+                StatusNote(MachineStatus(_E.CONTROL_PERMISSION_LOST), "holder", origin=previous)
+            )
         return self.record_command("request control", origin, Result.SUCCESS)
 
     def reset(self, origin: str | None) -> Result:
@@ -328,7 +315,7 @@ class SimulatedTreadmill:
         self._phys.moving_s = 0.0
         self.control_holder = None
         self._set_phase(TrainingPhase.IDLE)
-        self._emit(StatusNote(StatusOp.RESET, "others", origin=origin))
+        self._emit(StatusNote(MachineStatus(_E.RESET), "others", origin=origin))
         return self.record_command("reset", origin, Result.SUCCESS)
 
     def set_target_speed(self, speed_kmh: float, origin: str | None) -> Result:
@@ -344,10 +331,7 @@ class SimulatedTreadmill:
         self.target_speed_kmh = self._quantize_speed(speed_kmh)
         self._emit(
             StatusNote(
-                StatusOp.TARGET_SPEED_CHANGED,
-                "others",
-                origin=origin,
-                target_speed_kmh=self.target_speed_kmh,
+                MachineStatus.target_speed_changed(self.target_speed_kmh), "others", origin=origin
             )
         )
         return self.record_command(what, origin, Result.SUCCESS)
@@ -365,10 +349,9 @@ class SimulatedTreadmill:
         )
         self._emit(
             StatusNote(
-                StatusOp.TARGET_INCLINE_CHANGED,
+                MachineStatus.target_incline_changed(self.target_incline_pct),
                 "others",
                 origin=origin,
-                target_incline_pct=self.target_incline_pct,
             )
         )
         return self.record_command(what, origin, Result.SUCCESS)
@@ -383,7 +366,9 @@ class SimulatedTreadmill:
         if self.target_speed_kmh <= 0:
             self.target_speed_kmh = self._quantize_speed(self.config.speed_min_kmh)
         self._set_phase(TrainingPhase.MANUAL_MODE)
-        self._emit(StatusNote(StatusOp.STARTED_OR_RESUMED, "others", origin=origin))
+        self._emit(
+            StatusNote(MachineStatus(_E.STARTED_OR_RESUMED_BY_USER), "others", origin=origin)
+        )
         if self._session_start_s is None:
             self._session_start_s = self.now_s()
             if self._fault_clock == "session":
@@ -397,10 +382,9 @@ class SimulatedTreadmill:
         self._halt(pause=pause)
         self._emit(
             StatusNote(
-                StatusOp.STOPPED_OR_PAUSED,
+                MachineStatus(_E.PAUSED_BY_USER if pause else _E.STOPPED_BY_USER),
                 "others",
                 origin=origin,
-                control_info=PAUSE if pause else STOP,
             )
         )
         return self.record_command(what, origin, Result.SUCCESS)
@@ -464,26 +448,24 @@ class SimulatedTreadmill:
             f.key_out_until_s = now + (duration_s or 0.0)
             if self.mode is not BeltMode.STOPPED:
                 self._halt(pause=False, safety=True)
-            self._emit(StatusNote(StatusOp.SAFETY_KEY, "all"))
+            self._emit(StatusNote(MachineStatus(_E.STOPPED_BY_SAFETY_KEY), "all"))
         elif kind is FaultKind.CONSOLE_STOP:
             if self.mode is not BeltMode.STOPPED:
                 self._halt(pause=False)
-            self._emit(StatusNote(StatusOp.STOPPED_OR_PAUSED, "all", control_info=STOP))
+            self._emit(StatusNote(MachineStatus(_E.STOPPED_BY_USER), "all"))
         elif kind is FaultKind.CONSOLE_SPEED_UP:
             raised = min(
                 self.target_speed_kmh + self.config.console_speed_step_kmh,
                 self.config.speed_max_kmh,
             )
             self.target_speed_kmh = self._quantize_speed(raised)
-            self._emit(
-                StatusNote(
-                    StatusOp.TARGET_SPEED_CHANGED, "all", target_speed_kmh=self.target_speed_kmh
-                )
-            )
+            self._emit(StatusNote(MachineStatus.target_speed_changed(self.target_speed_kmh), "all"))
         elif kind is FaultKind.CONTROL_LOST:
             holder, self.control_holder = self.control_holder, None
             if holder is not None:
-                self._emit(StatusNote(StatusOp.CONTROL_PERMISSION_LOST, "holder", origin=holder))
+                self._emit(
+                    StatusNote(MachineStatus(_E.CONTROL_PERMISSION_LOST), "holder", origin=holder)
+                )
         elif kind is FaultKind.DISCONNECT:
             f.offline_until_s = now + (
                 self.config.reconnect_delay_s if duration_s is None else duration_s

@@ -11,12 +11,10 @@ from typing import Any
 
 from simulators.personalities import SimConfig
 from simulators.treadmill import (
-    PAUSE,
     BeltSnapshot,
     Result,
     SimulatedTreadmill,
     StatusNote,
-    StatusOp,
     TrainingPhase,
 )
 from treadctl import ftms
@@ -92,28 +90,7 @@ def read_value(uuid: str, treadmill: SimulatedTreadmill) -> bytes:
 
 
 def machine_status(note: StatusNote, *, pad_to: int = 0) -> bytes:
-    op = note.op_code
-    status: ftms.MachineStatus
-    if op is StatusOp.RESET:
-        status = ftms.MachineStatus.reset()
-    elif op is StatusOp.STOPPED_OR_PAUSED:
-        paused = note.control_info == PAUSE
-        status = (
-            ftms.MachineStatus.paused_by_user() if paused else ftms.MachineStatus.stopped_by_user()
-        )
-    elif op is StatusOp.SAFETY_KEY:
-        status = ftms.MachineStatus.stopped_by_safety_key()
-    elif op is StatusOp.STARTED_OR_RESUMED:
-        status = ftms.MachineStatus.started_or_resumed_by_user()
-    elif op is StatusOp.TARGET_SPEED_CHANGED:
-        assert note.target_speed_kmh is not None
-        status = ftms.MachineStatus.target_speed_changed(note.target_speed_kmh)
-    elif op is StatusOp.TARGET_INCLINE_CHANGED:
-        assert note.target_incline_pct is not None
-        status = ftms.MachineStatus.target_incline_changed(note.target_incline_pct)
-    else:
-        status = ftms.MachineStatus.control_permission_lost()
-    return ftms.encode_machine_status(status, pad_to=pad_to)
+    return ftms.encode_machine_status(note.status, pad_to=pad_to)
 
 
 def control_response(request_op_code: int, result: Result, parameter: bytes = b"") -> bytes:

@@ -18,7 +18,7 @@ from simulators.personalities import personality
 from simulators.treadmill import BeltMode, SimulatedTreadmill
 from treadctl.ble.client import FtmsClient
 from treadctl.ble.quirks import DeviceQuirks
-from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID
+from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID, MachineStatusEvent
 from treadctl.limits import DeviceLimits
 from treadctl.link import (
     CommandError,
@@ -153,7 +153,7 @@ def test_control_lost_status_and_disconnect_mid_command() -> None:
         treadmill.inject(FaultKind.CONTROL_LOST)
         await asyncio.sleep(0.2)
         statuses = [e.status.event for e in events if isinstance(e, StatusEvent)]
-        assert statuses == ["control_permission_lost"]
+        assert statuses == [MachineStatusEvent.CONTROL_PERMISSION_LOST]
         assert not client.has_control
         command = asyncio.ensure_future(client.set_speed(3.0))
         await asyncio.sleep(0.01)

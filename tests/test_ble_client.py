@@ -18,7 +18,7 @@ from treadctl.ble.client import FtmsClient
 from treadctl.ble.errors import ControlLocked
 from treadctl.ble.quirks import DeviceQuirks
 from treadctl.errors import ControlRefused, DeviceNotFound
-from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID
+from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID, MachineStatusEvent
 from treadctl.limits import DeviceLimits
 from treadctl.link import (
     CommandError,
@@ -361,7 +361,9 @@ def test_control_lost_status_then_reacquired_before_next_command(air: SimAir) ->
         await client.start()
         treadmill.inject(FaultKind.CONTROL_LOST)
         await asyncio.sleep(0.1)
-        assert [e.status.event for e in rec.of(StatusEvent)] == ["control_permission_lost"]
+        assert [e.status.event for e in rec.of(StatusEvent)] == [
+            MachineStatusEvent.CONTROL_PERMISSION_LOST
+        ]
         assert not client.has_control
         await client.set_speed(2.0)
         assert commands(treadmill)[-2:] == ["request control", "set target speed 2.00 km/h"]
@@ -618,9 +620,9 @@ def test_padded_status_frames_are_decoded(air: SimAir) -> None:
         treadmill.inject(FaultKind.SAFETY_KEY)
         await asyncio.sleep(0.1)
         assert [e.status.event for e in rec.of(StatusEvent)] == [
-            "target_speed_changed",
-            "stopped_by_user",
-            "stopped_by_safety_key",
+            MachineStatusEvent.TARGET_SPEED_CHANGED,
+            MachineStatusEvent.STOPPED_BY_USER,
+            MachineStatusEvent.STOPPED_BY_SAFETY_KEY,
         ]
         assert rec.of(StatusEvent)[0].status.target_speed_kmh == pytest.approx(2.5)
         await client.disconnect()

@@ -211,6 +211,30 @@ def test_every_write_is_a_call_or_a_link_write(ops: list[str], quirks: DeviceQui
     run_virtual(scenario())
 
 
+def test_an_mph_device_gets_mph_on_the_wire_and_everyone_else_hears_kmh(air: SimAir) -> None:
+    """The simulator reads the speed field as km/h, so its record shows the mph number written;
+    the caller's answer and the client's own LinkWrite (a held target) stay in km/h."""
+
+    async def scenario() -> None:
+        quirks = DeviceQuirks(speed_commands_in_mph=True, start_before_speed=True)
+        client, treadmill = simulated_link(quirks=quirks, sim_air=air)
+        writes = Writes(client)
+        await client.connect()
+        assert await client.set_speed(8.0) == 8.0  # held: the belt is stopped
+        await client.start()
+        assert await client.set_speed(4.0) == 4.0
+        assert executed(treadmill)[-3:] == [
+            "start",
+            "set target speed 4.97 km/h",  # 8 km/h = 4.97 mph
+            "set target speed 2.49 km/h",  # 4 km/h = 2.49 mph
+        ]
+        [held] = [w for w in writes.own if w.op == "set_speed"]
+        assert held.speed_kmh == 8.0 and held.result == "success"
+        await client.disconnect()
+
+    run_virtual(scenario())
+
+
 async def _call(client: FtmsClient, treadmill: SimulatedTreadmill, op: str) -> Any:
     if op == "start":
         return await client.start()

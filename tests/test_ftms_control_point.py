@@ -46,6 +46,23 @@ def test_speed_is_rounded_to_the_field_resolution() -> None:
 
 
 @pytest.mark.parametrize(
+    ("speed_kmh", "hex_"),
+    [(8.0, "02f101"), (1.609344, "026400"), (0.0, "020000"), (16.0, "02e203")],
+)
+def test_a_device_that_reads_mph_gets_mph_on_the_wire(speed_kmh: float, hex_: str) -> None:
+    """The request stays km/h; only the encoder, told the device's unit, writes mph."""
+    request = SetTargetSpeed(speed_kmh=speed_kmh)
+    assert ftms.encode_request(request, speed_unit="mph").hex() == hex_
+    assert request.speed_kmh == speed_kmh
+    assert ftms.request_to_json(request)["speed_kmh"] == speed_kmh
+
+
+def test_mph_out_of_range_names_the_wire_unit() -> None:
+    with pytest.raises(EncodeError, match="speed_mph"):
+        ftms.encode_request(SetTargetSpeed(speed_kmh=1100.0), speed_unit="mph")
+
+
+@pytest.mark.parametrize(
     "request_",
     [
         SetTargetSpeed(-0.01),

@@ -32,7 +32,14 @@ def test_treadmill_data_vector_decodes_and_encodes(entry: dict[str, Any]) -> Non
 def test_machine_status_vector_decodes_and_encodes(entry: dict[str, Any]) -> None:
     frame = bytes.fromhex(entry["hex"])
     assert ftms.decode_machine_status(frame).to_json() == entry["expect"]
-    assert ftms.encode_machine_status(ftms.MachineStatus(**entry["expect"])) == frame
+    expect = entry["expect"]
+    status = ftms.MachineStatus(
+        ftms.MachineStatusEvent(expect["event"]),
+        target_speed_kmh=expect.get("target_speed_kmh"),
+        target_incline_pct=expect.get("target_incline_pct"),
+    )
+    assert status.op_code == expect["op_code"]
+    assert ftms.encode_machine_status(status) == frame
 
 
 _READS: dict[str, tuple[Any, Any]] = {

@@ -110,15 +110,22 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_the_codec_is_sans_io() -> None:
-    """``treadctl.ftms`` and ``treadctl.hrs``: bytes in, typed events out."""
+    """``treadctl.ftms`` and ``treadctl.hrs``: bytes in, typed events out. They may use the
+    unit conversions (``treadctl.units``, itself a leaf) and nothing else of treadctl's."""
     io = ("asyncio", "bleak", "socket", "threading", "aiomqtt", "textual", "simulators")
     for module, path in _modules():
         if _unit(module) in ("treadctl.ftms", "treadctl.hrs"):
             bad = [t for t in _imports(path) if t.split(".")[0] in io]
             own = [t for t in _imports(path) if t.startswith("treadctl.")]
-            above = [t for t in own if _unit(t) not in ("treadctl.ftms", "treadctl.hrs")]
+            below = ("treadctl.ftms", "treadctl.hrs", "treadctl.units")
+            above = [t for t in own if _unit(t) not in below]
             assert not bad, f"{module} imports {bad}"
             assert not above, f"{module} imports layers above the codec: {above}"
+
+
+def test_the_unit_conversions_are_a_leaf() -> None:
+    own = [t for t in _imports(ROOT / "treadctl" / "units.py") if t.split(".")[0] in OWN]
+    assert own == []
 
 
 def test_only_the_composition_layer_imports_the_simulator() -> None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from treadctl.direction import Direction
-from treadctl.ftms.machine_status import MachineStatus
+from treadctl.ftms.machine_status import MachineStatus, MachineStatusEvent
 from treadctl.limits import DeviceLimits
 from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed, ramp_step, strictest
 from treadctl.safety.checks import (
@@ -162,11 +162,12 @@ def test_follow_check_catches_a_belt_that_ignores_a_ramp() -> None:
 @pytest.mark.parametrize(
     ("status", "reason"),
     [
-        (MachineStatus(0x03, "stopped_by_safety_key"), Reason.SAFETY_KEY),
-        (MachineStatus(0x02, "stopped_by_user"), Reason.CONSOLE_STOP),
-        (MachineStatus(0x02, "paused_by_user"), Reason.CONSOLE_PAUSE),
-        (MachineStatus(0xFF, "control_permission_lost"), Reason.CONTROL_LOST),
-        (MachineStatus(0x01, "reset"), Reason.MACHINE_RESET),
+        (MachineStatus(MachineStatusEvent.STOPPED_BY_SAFETY_KEY), Reason.SAFETY_KEY),
+        (MachineStatus(MachineStatusEvent.STOPPED_BY_USER), Reason.CONSOLE_STOP),
+        (MachineStatus(MachineStatusEvent.PAUSED_BY_USER), Reason.CONSOLE_PAUSE),
+        (MachineStatus(MachineStatusEvent.CONTROL_PERMISSION_LOST), Reason.CONTROL_LOST),
+        (MachineStatus(MachineStatusEvent.RESET), Reason.MACHINE_RESET),
+        (MachineStatus(MachineStatusEvent.STOPPED_OR_PAUSED_BY_USER), Reason.CONSOLE_STOP),
     ],
 )
 def test_the_treadmills_word_halts(status: MachineStatus, reason: Reason) -> None:
@@ -176,8 +177,8 @@ def test_the_treadmills_word_halts(status: MachineStatus, reason: Reason) -> Non
 
 
 def test_console_speed_within_caps_is_adopted_and_above_stops() -> None:
-    within = MachineStatus(0x05, "target_speed_changed", target_speed_kmh=3.5)
-    above = MachineStatus(0x05, "target_speed_changed", target_speed_kmh=6.0)
+    within = MachineStatus.target_speed_changed(3.5)
+    above = MachineStatus.target_speed_changed(6.0)
     kw = {"speed_cap_kmh": 4.0, "incline_cap_pct": 6.0}
     assert decide_status(within, driving=True, **kw).action is Action.ADOPT
     assert decide_status(within, driving=False, **kw).action is Action.REPORT

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from treadctl.controls import Request, RequestKind, key_source
 from treadctl.events import Alarm, EventBus, RequestDecided, SafetyEvent, SessionEvent
-from treadctl.ftms.machine_status import MachineStatus
+from treadctl.ftms.machine_status import MachineStatus, MachineStatusEvent
 from treadctl.ftms.treadmill_data import TreadmillData
 from treadctl.limits import DeviceLimits
 from treadctl.link import (
@@ -287,7 +287,7 @@ def test_a_safety_key_status_while_data_flows_is_not_taken_as_rest() -> None:
         assert sup.count_in()
         await sup.start_belt(0.5)
         _data(link, 2.0)
-        link.emit(StatusEvent(MachineStatus.stopped_by_safety_key()))
+        link.emit(StatusEvent(MachineStatus(MachineStatusEvent.STOPPED_BY_SAFETY_KEY)))
         coasting = sup.at_rest()
         _data(link, 0.0)
         await sup.close()

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from simulators import BeltMode, FaultKind, SimulatedTreadmill, parse_fault, personality
-from simulators.treadmill import Result, StatusNote, StatusOp, TrainingPhase
+from simulators.treadmill import Result, StatusNote, TrainingPhase
+from treadctl.ftms import MachineStatus, MachineStatusEvent
 from treadctl.virtual_time import run_virtual
 
 
@@ -119,7 +120,9 @@ def test_reset_zeroes_counters_revokes_control_and_goes_idle() -> None:
         assert tm.elapsed_s == 0 and tm.distance_m == 0
         assert tm.training_phase is TrainingPhase.IDLE
         assert rec.phases == [TrainingPhase.MANUAL_MODE, TrainingPhase.IDLE]
-        assert rec.status[-1] == StatusNote(StatusOp.RESET, "others", origin="c")
+        assert rec.status[-1] == StatusNote(
+            MachineStatus(MachineStatusEvent.RESET), "others", origin="c"
+        )
 
     run_virtual(scenario())
 
@@ -186,7 +189,9 @@ def test_safety_key_stops_the_belt_fast_and_blocks_start_while_out() -> None:
         await asyncio.sleep(21)
         assert tm.mode is BeltMode.STOPPED
         assert tm.belt_speed_kmh == pytest.approx(0.0)  # 4 km/h at 4 km/h per s
-        assert rec.status == [StatusNote(StatusOp.SAFETY_KEY, "all")]
+        assert rec.status == [
+            StatusNote(MachineStatus(MachineStatusEvent.STOPPED_BY_SAFETY_KEY), "all")
+        ]
         assert tm.start("c") is Result.OPERATION_FAILED
         await asyncio.sleep(30)
         assert tm.start("c") is Result.SUCCESS
@@ -201,12 +206,10 @@ def test_console_stop_and_console_speed_up() -> None:
         tm.add_listener(rec)
         await asyncio.sleep(11)
         assert tm.target_speed_kmh == 6.0
-        assert rec.status[0] == StatusNote(
-            StatusOp.TARGET_SPEED_CHANGED, "all", target_speed_kmh=6.0
-        )
+        assert rec.status[0] == StatusNote(MachineStatus.target_speed_changed(6.0), "all")
         await asyncio.sleep(20)
         assert tm.mode is BeltMode.STOPPED
-        assert rec.status[1] == StatusNote(StatusOp.STOPPED_OR_PAUSED, "all", control_info=1)
+        assert rec.status[1] == StatusNote(MachineStatus(MachineStatusEvent.STOPPED_BY_USER), "all")
         assert [f.kind for f in tm.faults_fired] == [
             FaultKind.CONSOLE_SPEED_UP,
             FaultKind.CONSOLE_STOP,
@@ -235,7 +238,11 @@ def test_control_lost_revokes_control_and_tells_only_the_holder() -> None:
         tm.add_listener(rec)
         await asyncio.sleep(6)
         assert tm.control_holder is None
-        assert rec.status == [StatusNote(StatusOp.CONTROL_PERMISSION_LOST, "holder", origin="c")]
+        assert rec.status == [
+            StatusNote(
+                MachineStatus(MachineStatusEvent.CONTROL_PERMISSION_LOST), "holder", origin="c"
+            )
+        ]
 
     run_virtual(scenario())
 

@@ -8,6 +8,7 @@ package. Entry points (each imports bleak, so import them lazily from command co
 * ``treadctl.ble.probe.probe`` — read everything a device offers, for bug reports.
 
 The same client wired to the simulator's backend is ``treadctl.simulated_link`` (outside this
-package, so that ``ble`` never imports ``simulators``). ``treadctl.ble.quirks`` and
-``treadctl.ble.errors`` do not import bleak at module level.
+package, so that ``ble`` never imports ``simulators``). ``treadctl.ble.quirks``,
+``treadctl.ble.errors`` and ``treadctl.ble.procedure`` (the Control Point procedure machine) do
+not import bleak at module level.
 """

@@ -1,19 +1,14 @@
 """FtmsClient: a TreadmillLink over bleak, for a real treadmill or the simulator's backend.
 
-One Control Point procedure at a time (a lock): write, then await the 0x80 indication with a
-deadline, then turn the result code into success or a typed ``CommandError``. Control is requested
-before the first command and again after Reset or a "control permission lost" status. Device quirks
-come in as one :class:`DeviceQuirks` record, read here and nowhere else.
-
-Safety: a speed or incline target never starts a stopped belt. Devices that only accept targets
-while running (or need Request Control + Start before each target) get the target held back and
-sent right after the next successful Start.
+This module is the bleak side: connect, discover, read, subscribe, and turn notifications into
+machine events. The Control Point procedure itself (one request at a time, its answer, control,
+held targets) is :class:`treadctl.ble.procedure.ControlPointProcedure`, which this client feeds
+and writes for. Device quirks come in as one :class:`DeviceQuirks` record, resolved here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import re
@@ -30,33 +25,19 @@ from treadctl.ble.device_info import (
     DeviceInformation,
     from_reads,
 )
-from treadctl.ble.errors import (
-    ATT_CCCD_IMPROPERLY_CONFIGURED,
-    ATT_PROCEDURE_ALREADY_IN_PROGRESS,
-    SECURITY_ATT_ERRORS,
-    ControlLocked,
-    NotAnFtmsTreadmill,
-    PairingRequired,
-    is_permanent,
-    translate,
+from treadctl.ble.errors import SECURITY_ATT_ERRORS, NotAnFtmsTreadmill, is_permanent, translate
+from treadctl.ble.procedure import (
+    AttError,
+    ControlPointProcedure,
+    NoControlPoint,
+    NotConnected,
+    WriteFailed,
 )
 from treadctl.ble.quirks import DeviceQuirks, Resolved, resolve
 from treadctl.ble.ranges import limits_from_ranges
 from treadctl.ble.scan import FoundMachine, is_ftms, to_found
 from treadctl.errors import BluetoothUnavailable, DeviceNotFound, TreadctlError
-from treadctl.ftms.control_point import (
-    ControlRequest,
-    ControlResponse,
-    RequestControl,
-    Reset,
-    ResultCode,
-    SetTargetInclination,
-    SetTargetSpeed,
-    StartOrResume,
-    StopOrPause,
-    decode_response,
-    encode_request,
-)
+from treadctl.ftms.control_point import SetTargetInclination, SetTargetSpeed
 from treadctl.ftms.errors import DecodeError
 from treadctl.ftms.feature import decode_feature
 from treadctl.ftms.machine_status import decode_machine_status
@@ -75,27 +56,19 @@ from treadctl.ftms.uuids import (
     TREADMILL_DATA_UUID,
 )
 from treadctl.link import (
-    CommandError,
-    CommandRejected,
-    CommandTimeout,
-    ControlNotPermitted,
     DeviceInfo,
-    InvalidParameter,
     LinkEvent,
-    LinkLost,
     LinkState,
-    LinkWrite,
     MachineEvent,
     MachineListener,
     Op,
-    OperationFailed,
     OpNotSupported,
     OutOfRange,
     StatusEvent,
     TelemetryEvent,
     TrainingStatusEvent,
 )
-from treadctl.units import kmh_to_mph, mph_to_kmh
+from treadctl.units import mph_to_kmh
 
 if TYPE_CHECKING:
     from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -110,15 +83,6 @@ log = logging.getLogger(__name__)
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 _UUID = re.compile(r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
 _EPS = 1e-6
-BUSY_RETRY_S = 0.02  # pause before rewriting a request the device discarded with ATT 0xFE
-
-# Status events that revoke control or stop the belt (reference.md §7.3, §8).
-_RESET = 0x01
-_STOPPED_OR_PAUSED = 0x02
-_SAFETY_KEY = 0x03
-_STARTED = 0x04
-_TARGET_SPEED_CHANGED = 0x05
-_CONTROL_LOST = 0xFF
 
 
 def looks_like_address(text: str) -> bool:
@@ -156,13 +120,6 @@ class ConnectRecord:
     training_status: TrainingStatus | None = None
     device_information: DeviceInformation = field(default_factory=DeviceInformation)
     attempts: int = 0
-
-
-@dataclass
-class _Pending:
-    op: Op
-    op_code: int
-    future: asyncio.Future[ControlResponse]
 
 
 class FtmsClient:
@@ -208,24 +165,24 @@ class FtmsClient:
         self._retry_backoff_s = retry_backoff_s
         self._scan_timeout_s = scan_timeout_s
         self._connect_timeout_s = connect_timeout_s
-        self._request_control_gap_s = request_control_gap_s
         # Extra keyword arguments bleak hands to a custom backend (e.g. the simulator's air).
         self._backend_kwargs = dict(backend_kwargs or {})
         # Scan first to learn RSSI and the advertisement; an address can also be dialled directly.
         self._scan_before_connect = scan_before_connect or not looks_like_address(address_or_name)
-        self._no_control_why = "the link is new"  # why the next command must ask for control
 
         self._client: BleakClient | None = None
         self._cp_char: BleakGATTCharacteristic | None = None
         self._cp_with_response = True
         self._info = DeviceInfo(name=address_or_name, address=address_or_name)
         self._listeners: list[MachineListener] = []
-        self._lock = asyncio.Lock()
-        self._pending: _Pending | None = None
+        self._cp = ControlPointProcedure(
+            self._write_control_point,
+            emit=self._emit,
+            device_name=lambda: self._info.name,
+            quirks=self._quirks,
+            request_control_gap_s=request_control_gap_s,
+        )
         self._assembler = RecordAssembler()
-        self._has_control = False
-        self._belt_running = False
-        self._held_targets: dict[Op, tuple[ControlRequest, float]] = {}
         self._ever_connected = False
         self._closing = False
         self._rssi_dbm: int | None = None
@@ -247,7 +204,7 @@ class FtmsClient:
 
     @property
     def has_control(self) -> bool:
-        return self._has_control
+        return self._cp.has_control
 
     def add_listener(self, listener: MachineListener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -328,9 +285,7 @@ class FtmsClient:
         self.record.training_status = training
 
         self._assembler.reset()
-        self._has_control = False
-        self._belt_running = False
-        self._held_targets.clear()
+        self._cp.new_link(quirks)
         # Order as in the spec's test preamble: status channels, then the Control Point's
         # indications (before any write can happen), then the data stream.
         await self._subscribe(client, TRAINING_STATUS_UUID, self._on_training_status)
@@ -367,7 +322,6 @@ class FtmsClient:
         )
         if not self._target:
             self._target = client.address  # reconnects go back to the same treadmill
-        self._no_control_why = "the link is new"
         state = LinkState.RECONNECTED if self._ever_connected else LinkState.CONNECTED
         self._ever_connected = True
         self._emit(LinkEvent(state, rssi_dbm=self._rssi_dbm, reason=connect_reason(self._info)))
@@ -526,23 +480,12 @@ class FtmsClient:
             return
         self._lost("the treadmill disconnected", emit=True)
 
-    def _lose_control(self, why: str) -> None:
-        self._has_control = False
-        self._no_control_why = why
-
     def _lost(self, reason: str, *, emit: bool) -> None:
         """Forget everything that only lives as long as the link (FTMS §4.18, §4.16.2.1)."""
         self._client = None
         self._cp_char = None
-        self._lose_control("the link is new")
-        self._belt_running = False
-        self._held_targets.clear()
+        self._cp.link_lost(reason)
         self._assembler.reset()
-        pending = self._pending
-        if pending is not None and not pending.future.done():
-            pending.future.set_exception(
-                LinkLost(pending.op, f"the link dropped during {pending.op} ({reason})")
-            )
         if emit:
             self._emit(LinkEvent(LinkState.DISCONNECTED, reason=reason))
 
@@ -573,21 +516,8 @@ class FtmsClient:
         except DecodeError as error:
             log.warning("dropped undecodable status %s: %s", bytes(data).hex(" "), error)
             return
-        op = status.op_code
-        if op == _RESET:
-            self._lose_control("the treadmill reported a Reset (status 0x01)")
-        elif op == _CONTROL_LOST:
-            self._lose_control("the treadmill reported control permission lost (status 0xFF)")
-        if op in (_RESET, _STOPPED_OR_PAUSED, _SAFETY_KEY):
-            self._belt_running = False
-            self._held_targets.clear()
-        elif op == _STARTED:
-            self._belt_running = True
-        if (
-            op == _TARGET_SPEED_CHANGED
-            and self._quirks.reports_mph
-            and status.target_speed_kmh is not None
-        ):
+        self._cp.on_status(status)
+        if self._quirks.reports_mph and status.target_speed_kmh is not None:
             status = replace(status, target_speed_kmh=round(mph_to_kmh(status.target_speed_kmh), 2))
         self._emit(StatusEvent(status))
 
@@ -600,57 +530,38 @@ class FtmsClient:
         self._emit(TrainingStatusEvent(status))
 
     def _on_control_point(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        self._cp.on_indication(bytes(data))
+
+    async def _write_control_point(self, payload: bytes) -> None:
+        """One Control Point write, with bleak's failures in the procedure's terms."""
+        client, char = self._client, self._cp_char
+        if client is None or not client.is_connected:
+            raise NotConnected
+        if char is None:
+            raise NoControlPoint
         try:
-            response = decode_response(bytes(data))
-        except DecodeError as error:
-            log.warning("dropped undecodable indication %s: %s", bytes(data).hex(" "), error)
-            return
-        pending = self._pending
-        if pending is None or pending.future.done():
-            log.info("indication with no procedure waiting: %s", bytes(data).hex(" "))
-            return
-        if response.request_op_code != pending.op_code:
-            log.warning(
-                "indication for op %#04x while waiting for %#04x; ignored",
-                response.request_op_code,
-                pending.op_code,
-            )
-            return
-        pending.future.set_result(response)
+            await client.write_gatt_char(char, payload, response=self._cp_with_response)
+        except BleakGATTProtocolError as error:
+            raise AttError(int(error.code)) from error
+        except (BleakError, OSError) as error:
+            raise WriteFailed(str(error), link_dropped=not self.is_connected) from error
 
     # --- commands ----------------------------------------------------------------------------
 
     async def request_control(self) -> None:
-        async with self._lock:
-            await self._request_control(None)
+        await self._cp.request_control()
 
     async def start(self) -> None:
-        async with self._lock:
-            await self._with_control(Op.START, StartOrResume())
-            self._belt_running = True
-            held, self._held_targets = self._held_targets, {}
-            for op, (request, value) in held.items():
-                await self._send_target(op, request, value, held=True)
+        await self._cp.start()
 
     async def stop(self) -> None:
-        async with self._lock:
-            self._held_targets.clear()
-            await self._with_control(Op.STOP, StopOrPause(pause=False))
-            self._belt_running = False
+        await self._cp.stop()
 
     async def pause(self) -> None:
-        async with self._lock:
-            self._held_targets.clear()
-            await self._with_control(Op.PAUSE, StopOrPause(pause=True))
-            self._belt_running = False
+        await self._cp.pause()
 
     async def reset(self) -> None:
-        async with self._lock:
-            self._held_targets.clear()
-            await self._with_control(Op.RESET, Reset())
-            # Reset revokes control (FTMS §4.16.2.1): ask again before the next command.
-            self._lose_control("Reset revokes control")
-            self._belt_running = False
+        await self._cp.reset()
 
     async def set_speed(self, speed_kmh: float) -> float:
         """Round to the device increment, refuse outside its range; returns the km/h sent."""
@@ -661,13 +572,7 @@ class FtmsClient:
         rounded = limits.round_speed_kmh(speed_kmh)
         if rounded > limits.speed_max_kmh + _EPS:
             rounded = limits.floor_speed_kmh(speed_kmh)
-        wire = round(kmh_to_mph(rounded), 2) if self._quirks.speed_commands_in_mph else rounded
-        request = SetTargetSpeed(speed_kmh=wire)
-        async with self._lock:
-            if self._must_hold(Op.SET_SPEED):
-                self._held_targets[Op.SET_SPEED] = (request, rounded)
-                return rounded
-            await self._send_target(Op.SET_SPEED, request, rounded, held=False)
+        await self._cp.set_target(SetTargetSpeed(speed_kmh=rounded))
         return rounded
 
     async def set_incline(self, incline_pct: float) -> float:
@@ -682,45 +587,8 @@ class FtmsClient:
         rounded = limits.round_incline_pct(incline_pct)
         if rounded > limits.incline_max_pct + _EPS:
             rounded = limits.floor_incline_pct(incline_pct)
-        request = SetTargetInclination(incline_pct=rounded)
-        async with self._lock:
-            if self._must_hold(Op.SET_INCLINE):
-                self._held_targets[Op.SET_INCLINE] = (request, rounded)
-                return rounded
-            await self._send_target(Op.SET_INCLINE, request, rounded, held=False)
+        await self._cp.set_target(SetTargetInclination(incline_pct=rounded))
         return rounded
-
-    # --- procedure machinery -------------------------------------------------------------------
-
-    def _must_hold(self, op: Op) -> bool:
-        """Whether a target must wait for the next Start instead of starting the belt itself."""
-        if self._belt_running:
-            return False
-        if self._quirks.control_preamble_before_targets:
-            return True
-        return op is Op.SET_SPEED and self._quirks.start_before_speed
-
-    async def _send_target(
-        self, op: Op, request: ControlRequest, value: float, *, held: bool
-    ) -> None:
-        """A target, after the preamble its quirks need. ``held``: the client sends it on its
-        own account after Start (the supervisor's call for it returned earlier)."""
-        speed, incline = (value, None) if op is Op.SET_SPEED else (None, value)
-        if self._quirks.control_preamble_before_targets:
-            why = f"control-preamble quirk: Request Control before {op}"
-            await self._own(Op.REQUEST_CONTROL, RequestControl(), why)
-            self._has_control = True
-            with contextlib.suppress(OperationFailed):  # "already started": usual while running
-                await self._own(
-                    Op.START, StartOrResume(), f"control-preamble quirk: Start before {op}"
-                )
-        if held:
-            why = f"{op} held back until the belt ran, sent after Start"
-            if not self._has_control:
-                await self._request_control(f"before the held {op}: {self._no_control_why}")
-            await self._own(op, request, why, speed_kmh=speed, incline_pct=incline)
-        else:
-            await self._with_control(op, request)
 
     def _check_range(self, op: Op, value: float, low: float, high: float, unit: str) -> None:
         if not math.isfinite(value) or value < low - _EPS or value > high + _EPS:
@@ -729,152 +597,6 @@ class FtmsClient:
                 f"{value:g} {unit} is outside the treadmill's range {low:g}-{high:g} {unit}; "
                 "nothing was sent",
             )
-
-    async def _request_control(self, why: str | None) -> None:
-        """Request Control. ``why`` None: the supervisor asked; else the client's own reason."""
-        if why is None:
-            await self._procedure(Op.REQUEST_CONTROL, RequestControl())
-        else:
-            await self._own(Op.REQUEST_CONTROL, RequestControl(), why)
-        if self._quirks.request_control_twice:
-            await asyncio.sleep(self._request_control_gap_s)
-            await self._own(
-                Op.REQUEST_CONTROL, RequestControl(), "request-control-twice quirk: second request"
-            )
-        self._has_control = True
-
-    async def _own(
-        self,
-        op: Op,
-        request: ControlRequest,
-        why: str,
-        *,
-        speed_kmh: float | None = None,
-        incline_pct: float | None = None,
-    ) -> ControlResponse:
-        """A procedure the client runs on its own account: its listeners hear a ``LinkWrite``
-        with the answer, so the audit log holds every Control Point write."""
-        try:
-            response = await self._procedure(op, request)
-        except CommandError as error:
-            self._emit(LinkWrite(str(op), why, speed_kmh, incline_pct, _result_of(error)))
-            raise
-        self._emit(LinkWrite(str(op), why, speed_kmh, incline_pct, "success"))
-        return response
-
-    async def _with_control(self, op: Op, request: ControlRequest) -> ControlResponse:
-        if not self._has_control:
-            await self._request_control(f"automatic, before {op}: {self._no_control_why}")
-        return await self._procedure(op, request)
-
-    async def _procedure(self, op: Op, request: ControlRequest) -> ControlResponse:
-        """One write plus its indication, within the response deadline."""
-        client, char = self._client, self._cp_char
-        if client is None or not client.is_connected:
-            raise LinkLost(op, f"cannot {op}: the treadmill is not connected")
-        if char is None:
-            raise OpNotSupported(
-                op, "op_code_not_supported", "this treadmill has no Control Point (read-only)"
-            )
-        payload = encode_request(request)
-        future: asyncio.Future[ControlResponse] = asyncio.get_running_loop().create_future()
-        self._pending = _Pending(op, payload[0], future)
-        timeout_s = self._quirks.response_timeout_s
-        written = False
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self._write(op, client, char, payload, future)
-                written = True
-                response = await future
-        except TimeoutError:
-            if future.done() and not future.cancelled() and future.exception() is not None:
-                raise future.exception() from None  # type: ignore[misc]
-            if not written:  # the device stayed busy with an earlier procedure
-                raise self._att_error(op, ATT_PROCEDURE_ALREADY_IN_PROGRESS) from None
-            raise CommandTimeout(
-                op, f"the treadmill did not answer {op} within {timeout_s:g} s"
-            ) from None
-        finally:
-            if self._pending is not None and self._pending.future is future:
-                self._pending = None
-        self._check_result(op, response)
-        return response
-
-    async def _write(
-        self,
-        op: Op,
-        client: BleakClient,
-        char: BleakGATTCharacteristic,
-        payload: bytes,
-        future: asyncio.Future[ControlResponse],
-    ) -> None:
-        """Write the request; while the device answers 0xFE, wait a moment and write again.
-
-        0xFE means the write was discarded because the previous procedure has not finished:
-        typically its indication has reached us but our confirmation has not reached the device
-        yet, or an earlier procedure timed out here and is still running there. The caller's
-        deadline bounds the retries.
-        """
-        while True:
-            try:
-                await client.write_gatt_char(char, payload, response=self._cp_with_response)
-                return
-            except BleakGATTProtocolError as error:
-                code = int(error.code)
-                if code != ATT_PROCEDURE_ALREADY_IN_PROGRESS:
-                    raise self._att_error(op, code) from error
-            except (BleakError, OSError) as error:
-                if future.done() and future.exception() is not None:
-                    raise future.exception() from error  # type: ignore[misc]
-                if not self.is_connected:
-                    raise LinkLost(op, f"the link dropped during {op}") from error
-                raise CommandError(op, f"writing {op} failed: {error}") from error
-            await asyncio.sleep(BUSY_RETRY_S)
-
-    def _att_error(self, op: Op, code: int) -> CommandError:
-        if code == ATT_CCCD_IMPROPERLY_CONFIGURED:
-            return CommandError(
-                op,
-                f"the treadmill refused {op}: Control Point indications are not enabled "
-                "(ATT 0xFD); reconnect",
-            )
-        if code == ATT_PROCEDURE_ALREADY_IN_PROGRESS:
-            return CommandError(
-                op,
-                f"the treadmill refused {op}: another Control Point procedure is still in "
-                "progress (ATT 0xFE)",
-            )
-        if code in SECURITY_ATT_ERRORS:
-            return PairingRequired(op, self._info.name)
-        return CommandError(op, f"the treadmill refused {op} with ATT error {code:#04x}")
-
-    def _check_result(self, op: Op, response: ControlResponse) -> None:
-        code = int(response.result)
-        if code == ResultCode.SUCCESS:
-            return
-        if code == ResultCode.CONTROL_NOT_PERMITTED:
-            self._lose_control(f"the treadmill answered {op} with Control Not Permitted (0x05)")
-            if op is Op.REQUEST_CONTROL:
-                raise ControlLocked(op, self._info.name)
-            raise ControlNotPermitted(op, "control_not_permitted")
-        if code == ResultCode.OP_CODE_NOT_SUPPORTED:
-            raise OpNotSupported(op, "op_code_not_supported")
-        if code == ResultCode.INVALID_PARAMETER:
-            raise InvalidParameter(op, "invalid_parameter")
-        if code == ResultCode.OPERATION_FAILED:
-            raise OperationFailed(op, "operation_failed")
-        raise CommandError(op, f"the treadmill answered {op} with unknown result {code:#04x}")
-
-
-def _result_of(error: CommandError) -> str:
-    """A failed procedure's answer in the audit log's words."""
-    if isinstance(error, CommandRejected):
-        return error.result
-    if isinstance(error, CommandTimeout):
-        return "timeout"
-    if isinstance(error, LinkLost):
-        return "link_lost"
-    return f"error: {error}"
 
 
 def connect_reason(info: DeviceInfo) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from treadctl.ble.device_config import DeviceSettings
+    from treadctl.units import SpeedUnit
 
 DEFAULT_RESPONSE_TIMEOUT_S = 2.0
 
@@ -35,6 +36,11 @@ class DeviceQuirks:
     request_control_twice: bool = False
     # How long to wait for a Control Point write plus its 0x80 indication.
     response_timeout_s: float = DEFAULT_RESPONSE_TIMEOUT_S
+
+    @property
+    def speed_unit(self) -> SpeedUnit:
+        """The unit the device reads Set Target Speed in (the request itself stays km/h)."""
+        return "mph" if self.speed_commands_in_mph else "kmh"
 
     def names(self) -> tuple[str, ...]:
         """The quirks that are switched on, by field name (for DeviceInfo and the audit log)."""

@@ -31,6 +31,8 @@ from treadctl.ftms.feature import (
 )
 from treadctl.ftms.machine_status import (
     MachineStatus,
+    MachineStatusEvent,
+    MachineStatusOp,
     decode_machine_status,
     encode_machine_status,
 )
@@ -86,6 +88,8 @@ __all__ = [
     "MachineFeature",
     "MachineFeatures",
     "MachineStatus",
+    "MachineStatusEvent",
+    "MachineStatusOp",
     "OpCode",
     "RecordAssembler",
     "RequestControl",

@@ -11,6 +11,7 @@ from enum import IntEnum
 
 from treadctl.ftms._scalar import pack, to_raw
 from treadctl.ftms.errors import DecodeError, EncodeError
+from treadctl.units import SpeedUnit, kmh_to_mph
 
 
 class OpCode(IntEnum):
@@ -74,6 +75,8 @@ class Reset:
 
 @dataclass(frozen=True, slots=True)
 class SetTargetSpeed:
+    """Always km/h, whatever the device reads on the wire (see ``encode_request``)."""
+
     speed_kmh: float
     op_code = OpCode.SET_TARGET_SPEED
 
@@ -124,11 +127,16 @@ _MODELLED = frozenset(
 )
 
 
-def encode_request(request: ControlRequest) -> bytes:
-    """The bytes to write to the Control Point. Values are rounded to the field's resolution."""
+def encode_request(request: ControlRequest, *, speed_unit: SpeedUnit = "kmh") -> bytes:
+    """The bytes to write to the Control Point. Values are rounded to the field's resolution.
+
+    ``speed_unit`` is the unit the device reads the speed field in: FTMS says km/h, some
+    treadmills read mph (reference.md §10). The request itself always holds km/h.
+    """
     match request:
-        case SetTargetSpeed(speed_kmh=speed):
-            raw = to_raw("speed_kmh", speed, 100, 2, False)
+        case SetTargetSpeed(speed_kmh=speed_kmh):
+            wire_speed = speed_kmh if speed_unit == "kmh" else round(kmh_to_mph(speed_kmh), 2)
+            raw = to_raw(f"speed_{speed_unit}", wire_speed, 100, 2, False)
             return bytes((OpCode.SET_TARGET_SPEED,)) + pack(raw, 2, False)
         case SetTargetInclination(incline_pct=incline):
             raw = to_raw("incline_pct", incline, 10, 2, True)

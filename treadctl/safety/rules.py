@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from treadctl.ftms.machine_status import MachineStatus
+from treadctl.ftms.machine_status import MachineStatus, MachineStatusEvent
 
 
 class Reason(StrEnum):
@@ -99,15 +97,19 @@ class Decision:
 
 IGNORE = Decision(Action.IGNORE)
 
-# The treadmill's own word, by status event (``MachineStatus.event``): what to do and why.
-# ``stopped`` marks the events that say the belt stopped (they count towards confirming rest).
-_HALTS: dict[str, tuple[Reason, bool]] = {
-    "stopped_by_safety_key": (Reason.SAFETY_KEY, True),
-    "control_permission_lost": (Reason.CONTROL_LOST, False),
-    "reset": (Reason.MACHINE_RESET, False),
-    "stopped_by_user": (Reason.CONSOLE_STOP, True),
-    "paused_by_user": (Reason.CONSOLE_PAUSE, True),
-    "stopped_or_paused_by_user": (Reason.CONSOLE_STOP, True),  # a sloppy 0x02: a stop
+_E = MachineStatusEvent
+# The treadmill's own word that needs no judgement, by status event. ``stopped`` marks the events
+# that say the belt stopped (they count towards confirming rest). Target changes are judged
+# against the caps in ``decide_status``; every other event is ignored.
+_BY_EVENT: dict[MachineStatusEvent, Decision] = {
+    _E.STOPPED_BY_SAFETY_KEY: Decision(Action.HALT, Reason.SAFETY_KEY, stopped=True),
+    _E.CONTROL_PERMISSION_LOST: Decision(Action.HALT, Reason.CONTROL_LOST),
+    _E.RESET: Decision(Action.HALT, Reason.MACHINE_RESET),
+    _E.STOPPED_BY_USER: Decision(Action.HALT, Reason.CONSOLE_STOP, stopped=True),
+    _E.PAUSED_BY_USER: Decision(Action.HALT, Reason.CONSOLE_PAUSE, stopped=True),
+    # A sloppy 0x02 (no or an unknown control octet): a stop.
+    _E.STOPPED_OR_PAUSED_BY_USER: Decision(Action.HALT, Reason.CONSOLE_STOP, stopped=True),
+    _E.STARTED_OR_RESUMED_BY_USER: Decision(Action.REPORT, Reason.CONSOLE_START),
 }
 
 
@@ -119,18 +121,16 @@ def decide_status(
     ``driving`` is whether treadctl is driving a bout right now; a console change at any other
     time (paused, halted, turning) is reported, or stopped when above the caps, never adopted.
     """
-    halt = _HALTS.get(status.event)
-    if halt is not None:
-        return Decision(Action.HALT, halt[0], stopped=halt[1])
-    if status.event == "started_or_resumed_by_user":
-        return Decision(Action.REPORT, Reason.CONSOLE_START)
-    if status.event == "target_speed_changed" and status.target_speed_kmh is not None:
+    fixed = _BY_EVENT.get(status.event)
+    if fixed is not None:
+        return fixed
+    if status.event is _E.TARGET_SPEED_CHANGED and status.target_speed_kmh is not None:
         speed = status.target_speed_kmh
         if speed > speed_cap_kmh + 1e-6:
             return Decision(Action.HALT, Reason.CONSOLE_OVERSPEED, speed_kmh=speed)
         action = Action.ADOPT if driving else Action.REPORT
         return Decision(action, Reason.CONSOLE_SPEED, speed_kmh=speed)
-    if status.event == "target_incline_changed" and status.target_incline_pct is not None:
+    if status.event is _E.TARGET_INCLINE_CHANGED and status.target_incline_pct is not None:
         incline = status.target_incline_pct
         action = Action.ADOPT if driving and incline <= incline_cap_pct + 1e-6 else Action.REPORT
         return Decision(action, Reason.CONSOLE_INCLINE, incline_pct=incline)
