@@ -45,8 +45,8 @@ Using it from bleak-based code (no Bluetooth hardware needed)::
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: `treadctl --help` does not load typing (mypy reads both)
 if TYPE_CHECKING:
     from simulators.faults import Fault, FaultKind, FaultSpecError, parse_fault
     from simulators.personalities import (

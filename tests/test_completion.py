@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from treadctl.cli import COMMAND_MODULES, build_parser
-from treadctl.commands.completion import SCRIPTS, command_tree
+from treadctl.commands.completion import SHELLS
+from treadctl.completion_scripts import SCRIPTS, command_tree
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -152,3 +153,7 @@ def test_unknown_shell_suggests(capsys: pytest.CaptureFixture[str]) -> None:
         main(["completion", "bsh"])
     assert exit_info.value.code == 2
     assert "Did you mean 'bash'?" in capsys.readouterr().err
+
+
+def test_the_shells_offered_are_the_scripts_there_are() -> None:
+    assert tuple(SCRIPTS) == SHELLS

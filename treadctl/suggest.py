@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Iterable
 
 CUTOFF = 0.7
@@ -14,6 +13,8 @@ def close_matches(word: str, known: Iterable[str], *, limit: int = 3) -> list[st
     names = sorted(set(known))
     lowered = word.lower()
     prefixed = [name for name in names if name.lower().startswith(lowered)] if lowered else []
+    import difflib  # only on a mistyped name
+
     matches = difflib.get_close_matches(lowered, names, n=limit, cutoff=CUTOFF)
     ordered = [*matches, *(name for name in prefixed if name not in matches)]
     return ordered[:limit]

@@ -4,8 +4,11 @@ file's path; edit it safely in $EDITOR; write a commented default file."""
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
+
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 _SECRET_KEYS = {"mqtt.password"}
 
@@ -41,6 +44,8 @@ def add_parser(
 
 
 def _config_path(args: argparse.Namespace) -> Path:
+    from pathlib import Path
+
     from treadctl.config import default_config_path
 
     value = getattr(args, "config", None)
@@ -102,6 +107,8 @@ def _edit(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    import json
+
     from treadctl.config import config_from_args, flatten
 
     loaded = config_from_args(args)

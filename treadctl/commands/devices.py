@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def add_parser(
@@ -34,6 +33,8 @@ _PRESET_HELP = {
 
 
 def _main(args: argparse.Namespace) -> int:
+    import json
+
     from treadctl.ble.known_devices import KNOWN_DEVICES
     from treadctl.ble.quirks import PRESETS
     from treadctl.config import config_from_args

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from treadctl.history.db import SessionRecord
     from treadctl.history.export import Format
     from treadctl.units import SpeedUnit
@@ -51,6 +52,8 @@ def add_parser(
 
 def choose_format(fmt: str | None, output: str | None) -> str:
     """``--format`` if given, else the output file's extension, else FIT."""
+    from pathlib import Path
+
     from treadctl.errors import UsageError
 
     if fmt:
@@ -81,6 +84,8 @@ def check_target(path: Path, *, force: bool) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from treadctl.atomic import atomic_write_bytes
     from treadctl.config import config_from_args
     from treadctl.errors import UsageError
@@ -88,6 +93,8 @@ def _main(args: argparse.Namespace) -> int:
     from treadctl.history.export import default_file_name, export_session
 
     units = config_from_args(args).config.units
+    from typing import cast
+
     fmt = cast("Format", choose_format(args.format, args.output))
     if args.output and args.output != "-":
         check_target(Path(args.output), force=args.force)  # before any work

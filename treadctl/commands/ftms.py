@@ -6,7 +6,6 @@ Only the standard library is imported at module level; the codec is imported whe
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 
@@ -75,6 +74,8 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 
 
 def _decode(args: argparse.Namespace) -> int:
+    import json
+
     from treadctl.ftms.describe import decode_to_json
 
     try:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 DEFAULT_LIMIT = 20
 
@@ -44,6 +47,8 @@ def _positive(text: str) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    import json
+
     from treadctl.config import config_from_args
     from treadctl.history import db, report
     from treadctl.history.liveness import running_session_id

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def add_parser(
@@ -46,6 +49,8 @@ def _person(args: argparse.Namespace) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from treadctl.config import config_from_args
     from treadctl.prescription.install import install
 
@@ -67,6 +72,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from treadctl.atomic import atomic_write_text
     from treadctl.config import config_from_args
     from treadctl.errors import UsageError

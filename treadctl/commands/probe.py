@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
-from typing import Any
 
 from treadctl.commands.scan import add_radio_arguments
+
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 PROBE_AUDIT_FILE = "probe.jsonl"
 
@@ -78,6 +80,8 @@ def _main(args: argparse.Namespace) -> int:
         devices = config_from_args(args).config.devices
         check_radio(where)  # no Bluetooth: one line, before any file is written
         client = make_client(args.device or "", where, quirks, devices)
+    from pathlib import Path
+
     audit_path = Path(args.audit) if args.audit else _default_audit_path(args.device or "probe")
     audit = _AuditFile(audit_path)
 
@@ -93,6 +97,8 @@ def _main(args: argparse.Namespace) -> int:
         audit.close()
     report.audit_path = str(audit_path)
     if args.json:
+        import json
+
         print(json.dumps(report.to_json(), indent=2, default=str))
     else:
         print(render_text(report))
@@ -120,6 +126,8 @@ class _AuditFile:
 
     def write(self, record: dict[str, Any]) -> None:
         if self._file is not None:
+            import json
+
             self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
             self._file.flush()
 
@@ -150,5 +158,7 @@ def _probe_strap(args: argparse.Namespace) -> int:
     else:
         strap = HeartRateStrap(args.device)
     report = run(probe_strap(strap, listen_s=args.listen), virtual=args.simulate)
+    import json
+
     print(json.dumps(report, indent=2, default=str) if args.json else render_probe(report))
     return 0 if report["connected"] else 1

@@ -4,10 +4,13 @@ profiles."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
 
 if TYPE_CHECKING:
     from treadctl.config import Config
@@ -266,6 +269,8 @@ def _list(args: argparse.Namespace) -> int:
 
     entries = list_profiles()
     if args.json:
+        import json
+
         print(json.dumps(_list_json(entries), indent=2))
         return 0
     if not entries:
@@ -361,6 +366,8 @@ def _show(args: argparse.Namespace) -> int:
             ],
             "totals": totals,
         }
+        import json
+
         print(json.dumps(body, indent=2))
         return 0
     units = profile.units
@@ -396,6 +403,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from treadctl.errors import UsageError
     from treadctl.paths import user_profiles_dir
     from treadctl.profile.duration import parse_duration_s
@@ -656,6 +665,8 @@ def _shipped_of(file_name: str) -> bool:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from treadctl.errors import UsageError
     from treadctl.paths import user_profiles_dir
     from treadctl.profile.loading import slugify
@@ -727,6 +738,8 @@ def _check(args: argparse.Namespace) -> int:
         source = "simulator defaults" if args.simulate else "default ranges (no device given)"
     plan = plan_profile(profile, config.safety, limits)
     if args.json:
+        import json
+
         print(json.dumps(plan_json(plan, config.body_mass_kg), indent=2))
         return 0
     _print_plan(plan, profile, source, config)

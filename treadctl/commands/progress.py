@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def add_parser(
@@ -27,6 +26,8 @@ def add_parser(
 
 
 def _main(args: argparse.Namespace) -> int:
+    import json
+
     from treadctl.config import config_from_args
     from treadctl.errors import UsageError
     from treadctl.history import db

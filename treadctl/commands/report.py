@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 if TYPE_CHECKING:
     from treadctl.adherence.data import Report
@@ -69,6 +72,8 @@ def add_parser(
 
 
 def _main(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from treadctl.atomic import atomic_write_text
     from treadctl.errors import UsageError
     from treadctl.person import current

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+# A constant, not typing.TYPE_CHECKING: mypy reads it the same way, and ``treadctl --help``
+# does not load typing for it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from treadctl.config import Config
 
 EXIT_STATUSES = """exit status:
@@ -81,6 +84,8 @@ def add_parser(
 
 
 def _main(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from treadctl.wiring import RunOptions, run_session
 
     headless = bool(args.headless) or not (sys.stdin.isatty() and sys.stdout.isatty())
@@ -182,6 +187,8 @@ def _display(value: str | None) -> str | None:
 
 def start_screen(args: argparse.Namespace) -> int:
     """``treadctl`` alone on a terminal: pick a profile and a treadmill, then run it."""
+    from pathlib import Path
+
     from treadctl.tui.app import run_start_ui
     from treadctl.tui.person_picker import choose_person_if_needed
 

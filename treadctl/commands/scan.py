@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads both)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -67,6 +70,8 @@ def _seconds(text: str) -> float:
 
 
 def _main(args: argparse.Namespace) -> int:
+    import json
+
     if args.hr:
         return _scan_straps(args)
     from treadctl.ble.links import backend_options, close_radio, parse_quirks, radio
@@ -149,6 +154,8 @@ def _main(args: argparse.Namespace) -> int:
 
 def _scan_straps(args: argparse.Namespace) -> int:
     """``scan --hr``: devices advertising the Heart Rate Service (README "Heart rate")."""
+    import json
+
     from treadctl.ble.heart_rate import scan_straps
     from treadctl.virtual_time import run
 
