@@ -20,7 +20,7 @@ from tests.test_tui_helpers import FakeControls, steady_events, with_extra
 from treadctl.controls import RequestKind
 from treadctl.direction import Direction
 from treadctl.display.address import DisplayAddress, is_loopback, parse_display
-from treadctl.display.attach import DisplayAttachment, DisplayNotice, announce, stop_requester
+from treadctl.display.attach import DisplayAttachment, announce, stop_requester
 from treadctl.display.hub import QUEUE_SIZE, Hub
 from treadctl.display.model import display_state
 from treadctl.display.server import DisplayServer
@@ -28,6 +28,7 @@ from treadctl.errors import UsageError
 from treadctl.events import (
     Alarm,
     Countdown,
+    DisplayNotice,
     EndStatus,
     EventBus,
     HeartRate,

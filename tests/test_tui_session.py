@@ -454,9 +454,8 @@ async def test_heart_rate_trust_and_the_ceiling_banner_are_on_the_screen() -> No
 
 
 async def test_the_voice_and_the_big_screen_say_their_notices_once() -> None:
-    from treadctl.display.attach import DisplayNotice
     from treadctl.display.qr import qr_rows
-    from treadctl.voice.attach import VoiceNotice
+    from treadctl.events import DisplayNotice, VoiceNotice
 
     app, _, bus, _ = make_app(steady_events(), 215.0)
     url = "http://192.168.1.20:8765/?token=abc"

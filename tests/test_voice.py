@@ -11,7 +11,6 @@ import time
 import wave
 from array import array
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -33,9 +32,12 @@ from treadctl.events import (
     SessionEnded,
     SessionEvent,
     Telemetry,
+    VoiceNotice,
 )
+from treadctl.plan import PlannedBout
 from treadctl.session.audit import read_audit
-from treadctl.voice.attach import VoiceCoach, VoiceNotice
+from treadctl.units import SpeedUnit
+from treadctl.voice.attach import VoiceCoach
 from treadctl.voice.coach import Coach, CueText
 from treadctl.voice.config import VoiceConfig, VoiceCuesConfig
 from treadctl.voice.engines import find_engine, speak_argv, wav_argv
@@ -117,11 +119,15 @@ def _script() -> list[SessionEvent]:
     return events
 
 
-PLAN = [SimpleNamespace(index=0, direction=F), SimpleNamespace(index=1, direction=B)]
+def _planned(index: int, direction: Direction) -> PlannedBout:
+    return PlannedBout(index, "", direction, 120.0, 2.0, 0.0, None, 0.5, 0.0, 4.0)
 
 
-def _cues(config: VoiceConfig | None = None, units: str = "kmh") -> list[CueText]:
-    coach = Coach(config or VoiceConfig(), units, bouts=lambda: PLAN)  # type: ignore[arg-type]
+PLAN = [_planned(0, F), _planned(1, B)]
+
+
+def _cues(config: VoiceConfig | None = None, units: SpeedUnit = "kmh") -> list[CueText]:
+    coach = Coach(config or VoiceConfig(), units, bouts=lambda: PLAN)
     return [cue for event in _script() for cue in coach.cues_for(event)]
 
 

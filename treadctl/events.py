@@ -221,6 +221,29 @@ class Alarm(SessionEvent):
 
 
 @dataclass(frozen=True)
+class VoiceNotice(SessionEvent):
+    """Said once at the start: why no cue will be heard (the screen shows it as a notice)."""
+
+    kind: ClassVar[str] = "voice"
+    message: str
+
+
+@dataclass(frozen=True)
+class DisplayNotice(SessionEvent):
+    """The big screen's address, for the session screen to show once at the start. The audit
+    log keeps the address without its token."""
+
+    kind: ClassVar[str] = "display"
+    message: str
+    qr: str = ""
+    token: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        message = self.message.replace(self.token, "…") if self.token else self.message
+        return {"t": round(self.t_s, 3), "kind": self.kind, "message": message}
+
+
+@dataclass(frozen=True)
 class HeartRate(SessionEvent):
     """One heart-rate reading as the session uses it. ``bpm`` is None unless ``trust`` is
     ``good`` (no contact, stale, frozen or a lost strap never show or record a number)."""

@@ -12,34 +12,18 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any, ClassVar, TextIO
+from typing import Any, TextIO
 
 from treadctl.controls import SOURCE_DISPLAY, Request, RequestKind, RequestResult, SessionControls
 from treadctl.display.address import DisplayAddress
 from treadctl.display.model import display_state
 from treadctl.display.qr import qr_rows
-from treadctl.events import EventBus, SessionEvent, Telemetry
+from treadctl.events import DisplayNotice, EventBus, SessionEvent, Telemetry
 from treadctl.units import SpeedUnit
 from treadctl.view import SessionView, reduce
 
 TELEMETRY_EVERY_S = 0.25  # data records faster than this are folded in but not all sent
 INSTALL_QR = "for a QR code here: pip install 'treadctl[display]'"
-
-
-@dataclass(frozen=True)
-class DisplayNotice(SessionEvent):
-    """The big screen's address, for the session screen to show once at the start. The audit
-    log keeps the address without its token."""
-
-    kind: ClassVar[str] = "display"
-    message: str
-    qr: str = ""
-    token: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        message = self.message.replace(self.token, "…") if self.token else self.message
-        return {"t": round(self.t_s, 3), "kind": self.kind, "message": message}
 
 
 class DisplayAttachment:

@@ -22,13 +22,16 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from treadctl.display.address import DisplayAddress, tokens_match
 from treadctl.display.hub import Hub
 from treadctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from treadctl.controls import RequestResult
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ WRITE_TIMEOUT_S = 10.0  # a viewer that takes longer to take one update is dropp
 STOP_TIMEOUT_S = 3.0
 TOKEN_HEADER = "X-Treadctl-Token"
 PING = b"event: ping\ndata: {}\n\n"
-StopRequest = Callable[[], "Future[Any]"]  # runs the Stop on the session's loop
+StopRequest = Callable[[], "Future[RequestResult]"]  # runs the Stop on the session's loop
 
 
 class DisplayServer:
@@ -243,9 +246,7 @@ class DisplayServer:
             return web.json_response(
                 {"accepted": False, "reason": "the session is not running"}, status=503
             )
-        accepted = bool(getattr(result, "accepted", False))
-        reason = str(getattr(result, "reason", ""))
-        return web.json_response({"accepted": accepted, "reason": reason})
+        return web.json_response({"accepted": result.accepted, "reason": result.reason})
 
     async def _stop_not_post(self, request: web.Request) -> web.StreamResponse:
         return web.Response(status=405, headers={"Allow": "POST"}, text="Stop is POST only.\n")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadctl.history.db import LapRecord, SampleRecord, SessionRecord
+
+if TYPE_CHECKING:
+    from treadctl.history.checkins import Checkin
 
 COLUMNS = (
     "time_utc",
@@ -34,14 +37,16 @@ def encode_csv(
     session: SessionRecord,
     laps: list[LapRecord],
     samples: list[SampleRecord],
-    checkin: Any = None,
+    checkin: Checkin | None = None,
 ) -> str:
     by_seq = {lap.seq: lap for lap in laps}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow((*COLUMNS, *CHECKIN_COLUMNS))
     answers = tuple(
-        _cell(getattr(checkin, name, None)) for name in ("effort_rpe", "knee_pain", "morning_pain")
+        ("", "", "")
+        if checkin is None
+        else (_cell(checkin.effort_rpe), _cell(checkin.knee_pain), _cell(checkin.morning_pain))
     )
     for sample in samples:
         lap = by_seq.get(sample.lap_seq) if sample.lap_seq is not None else None

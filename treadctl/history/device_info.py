@@ -12,9 +12,13 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadctl.events import EventBus, LinkChanged, SessionEvent
+
+if TYPE_CHECKING:
+    from treadctl.history.recorder import RecordingHandle
+    from treadctl.link import DeviceInfo, TreadmillLink
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ _TABLE = (
 )
 
 
-def describe(info: Any) -> dict[str, str]:
+def describe(info: DeviceInfo | None) -> dict[str, str]:
     """The Device Information strings of a ``treadctl.link.DeviceInfo`` (only those present)."""
     return {name: value for name in FIELDS if (value := getattr(info, name, None))}
 
@@ -62,7 +66,9 @@ def ensure_table(conn: sqlite3.Connection) -> None:
     conn.execute(_TABLE)
 
 
-def attach_device_info(bus: EventBus, link: Any, recording: Any) -> Callable[[], None]:
+def attach_device_info(
+    bus: EventBus, link: TreadmillLink, recording: RecordingHandle
+) -> Callable[[], None]:
     """On each connect, note the link's Device Information and hand it to the recorder's writer
     thread once the session's row exists (never a connection of its own on the event loop: a
     locked database must not stall the session). Returns the unsubscribe function."""
@@ -70,7 +76,7 @@ def attach_device_info(bus: EventBus, link: Any, recording: Any) -> Callable[[],
 
     def on_event(event: SessionEvent) -> None:
         if isinstance(event, LinkChanged) and event.event != "disconnected":
-            info = describe(getattr(link, "info", None))
+            info = describe(link.info)
             if info:
                 pending["info"] = info
         recorder = recording.recorder

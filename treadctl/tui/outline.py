@@ -6,11 +6,14 @@ draws) or directly in tests. Pure; no Textual.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadctl.direction import Direction
+
+if TYPE_CHECKING:  # the plan (and pydantic behind it) loads with a session, not the start screen
+    from treadctl.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -121,32 +124,29 @@ def outline_from_bouts(name: str, bouts: Iterable[Segment], turn_s: float = 0.0)
     return Outline(name, tuple(segments))
 
 
-def outline_from_plan(plan: Any, name: str = "") -> Outline:
-    """An ``Outline`` from a plan whose ``items`` are bouts (``duration_s``) and turn-arounds
-    (``hold_s``, ``before_bout``, ``to_direction``)."""
-    items: Sequence[Any] = getattr(plan, "items", None) or ()
+def outline_from_plan(plan: Plan, name: str = "") -> Outline:
+    """An ``Outline`` from a plan's bouts and turn-arounds, in order."""
+    from treadctl.plan import TurnAround
+
     segments: list[Segment] = []
     t = 0.0
-    for item in items:
-        if hasattr(item, "hold_s"):
-            hold = float(item.hold_s or 0.0)
-            segments.append(
-                Segment("turn", t, hold, Direction(item.to_direction), int(item.before_bout))
-            )
-            t += hold
+    for item in plan.items:
+        if isinstance(item, TurnAround):
+            segments.append(Segment("turn", t, item.hold_s, item.to_direction, item.before_bout))
+            t += item.hold_s
         else:
             segments.append(
                 Segment(
                     "bout",
                     t,
-                    float(item.duration_s),
-                    Direction(item.direction),
-                    int(item.index),
-                    str(getattr(item, "label", "") or ""),
-                    float(getattr(item, "speed_kmh", 0.0)),
-                    float(getattr(item, "incline_pct", 0.0) or 0.0),
+                    item.duration_s,
+                    item.direction,
+                    item.index,
+                    item.label,
+                    item.speed_kmh,
+                    item.incline_pct,
                 )
             )
-            t += float(item.duration_s)
-    plan_name = name or str(getattr(plan, "name", "") or getattr(plan, "profile_name", "") or "")
+            t += item.duration_s
+    plan_name = name or plan.profile_name
     return Outline(plan_name, tuple(segments))

@@ -26,6 +26,7 @@ from treadctl.direction import Direction
 from treadctl.events import (
     Alarm,
     BoutStarted,
+    DisplayNotice,
     LinkChanged,
     PhaseChanged,
     PhaseName,
@@ -34,6 +35,7 @@ from treadctl.events import (
     SessionEnded,
     SessionEvent,
     Telemetry,
+    VoiceNotice,
 )
 from treadctl.tui import fmt
 from treadctl.tui.alerts import alarm_for, alert_for, turn_title
@@ -54,7 +56,6 @@ NUDGE_STEP = 0.1  # in the walker's unit
 CHART_MIN_ROWS = 40  # the speed chart only shows on terminals at least this tall
 COUNT_CAPTION = {"start": "starting in", "restart": "restarting in", "turn": "turn around in"}
 # Notices other consumers publish on the bus for the screen (the voice, the big screen).
-NOTICE_KINDS = ("voice", "display")
 
 
 class SessionScreen(Screen[None]):
@@ -145,7 +146,7 @@ class SessionScreen(Screen[None]):
 
     def on_session_event(self, event: SessionEvent) -> None:
         """Fold one event into the view (called synchronously by the bus)."""
-        if event.kind in NOTICE_KINDS:
+        if isinstance(event, (VoiceNotice, DisplayNotice)):
             self._notice(event)
             return
         if isinstance(event, PlanAdjusted):
@@ -166,11 +167,11 @@ class SessionScreen(Screen[None]):
         if not isinstance(event, Telemetry):
             self.redraw()
 
-    def _notice(self, event: SessionEvent) -> None:
+    def _notice(self, event: VoiceNotice | DisplayNotice) -> None:
         """Said once at the start: no speech program, or the big screen's address (and its QR
         code, drawn light on dark so a phone can read it off the terminal)."""
-        message = escape(str(getattr(event, "message", "") or ""))
-        qr = str(getattr(event, "qr", "") or "")
+        message = escape(event.message)
+        qr = event.qr if isinstance(event, DisplayNotice) else ""
         if qr:
             message += "\n[#ffffff on #000000]" + qr + "[/]"
         if message:

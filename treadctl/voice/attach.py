@@ -14,23 +14,17 @@ import contextlib
 import shutil
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from treadctl.events import Alarm, Cue, EventBus, SessionEvent
+if TYPE_CHECKING:
+    from treadctl.plan import PlannedBout
+
+from treadctl.events import Alarm, Cue, EventBus, SessionEvent, VoiceNotice
 from treadctl.units import SpeedUnit
 from treadctl.voice.coach import Coach, CueText
 from treadctl.voice.config import VoiceConfig
 from treadctl.voice.engines import Which, find_engine, speak_argv
 from treadctl.voice.speaker import Speaker
-
-
-@dataclass(frozen=True)
-class VoiceNotice(SessionEvent):
-    """Said once at the start: why no cue will be heard (the screen shows it as a notice)."""
-
-    kind: ClassVar[str] = "voice"
-    message: str
 
 
 class VoiceCoach:
@@ -44,7 +38,7 @@ class VoiceCoach:
         out: TextIO | None = None,
         which: Which = shutil.which,
         speaker_factory: Callable[..., Speaker] = Speaker,
-        bouts: Callable[[], Sequence[Any]] = lambda: (),
+        bouts: Callable[[], Sequence[PlannedBout]] = lambda: (),
     ) -> None:
         self.config = config
         self.coach = Coach(config, units, bouts=bouts)
@@ -144,7 +138,7 @@ def attach_voice(
     speech: bool,
     headless: bool,
     virtual_clock: bool = False,
-    bouts: Callable[[], Sequence[Any]] = lambda: (),
+    bouts: Callable[[], Sequence[PlannedBout]] = lambda: (),
 ) -> VoiceCoach:
     """The session's voice (speech off on the virtual clock, whose minutes pass in an instant).
     ``bouts`` gives the plan's bouts, for the count-in before each turn-around."""

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadctl.direction import Direction
+
+if TYPE_CHECKING:
+    from treadctl.plan import PlannedBout
 from treadctl.events import (
     Alarm,
     BoutStarted,
@@ -71,7 +74,7 @@ class Coach:
     _last_direction: Direction | None = None
     _turn_announced: bool = False
     # The plan's bouts (``direction`` each), to count the walker in to a turn-around.
-    bouts: Callable[[], Sequence[Any]] = field(default=lambda: ())
+    bouts: Callable[[], Sequence[PlannedBout]] = field(default=lambda: ())
     _turn_in_left: list[int] = field(default_factory=list)
     _turn_in_said: bool = False
     _next_direction: Direction | None = None
@@ -208,7 +211,7 @@ class Coach:
 
     def _turn_follows(self, event: BoutStarted) -> bool:
         """Whether the next bout goes the other way (a turn-around ends this one)."""
-        following = [b for b in self.bouts() if getattr(b, "index", None) == event.index + 1]
+        following = [b for b in self.bouts() if b.index == event.index + 1]
         return bool(following) and following[0].direction != event.direction
 
     def _turn_direction(self, event: PhaseChanged) -> Direction | None:
