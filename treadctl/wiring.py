@@ -180,7 +180,9 @@ def _prepare_heart_rate(wired: Wired, profile: Profile) -> None:
     )
 
 
-def _make_link(options: RunOptions, config: Any) -> tuple[Any, Any]:
+def _make_link(
+    options: RunOptions, config: Config
+) -> tuple[TreadmillLink, SimulatedTreadmill | None]:
     """The link for this run. Every way it can fail before connecting fails here, exit 2, before
     any screen opens: bad quirks or transport, no treadmill given, no Bluetooth (BlueZ)."""
     from treadctl.ble.links import check_radio, make_client, parse_quirks, radio

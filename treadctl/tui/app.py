@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the session screen loads with a session, not before the sta
     from treadctl.config import Config
     from treadctl.controls import SessionControls
     from treadctl.events import EventBus, SessionEvent
+    from treadctl.plan import Plan
     from treadctl.profile.library import LibraryEntry
     from treadctl.tui.outline import Outline
     from treadctl.tui.sound import Cues
@@ -133,7 +134,7 @@ class SessionApp(TreadctlApp):
 
 
 def run_session_ui(
-    plan: Any,
+    plan: Plan | Outline,
     bus: EventBus,
     controls: SessionControls,
     session_clock: Callable[[], float],
@@ -146,7 +147,7 @@ def run_session_ui(
 ) -> Any:
     """Run a session under the terminal UI; returns what ``run_engine()`` returned.
 
-    ``plan`` is a ``treadctl.plan.Plan`` (or an ``Outline``). The engine coroutine runs inside
+    ``plan`` is the session's plan (or an ``Outline`` of it). The engine coroutine runs inside
     the app's loop; if the walker quits, QUIT is requested first and the app waits for the engine.
     Re-raises the engine's exception, if it raised one.
     """
