@@ -21,7 +21,6 @@ from typing import Any, Protocol
 from simulators import wire
 from simulators.personalities import SimConfig
 from simulators.treadmill import (
-    Result,
     SimulatedTreadmill,
     StatusNote,
     TrainingPhase,
@@ -202,33 +201,33 @@ class FtmsGattServer:
         finally:
             conn.busy = False
 
-    def _execute(self, conn: Connection, data: bytes) -> tuple[Result, bytes]:
+    def _execute(self, conn: Connection, data: bytes) -> tuple[ftms.ResultCode, bytes]:
         tm = self.treadmill
         op_code = data[0]
         if op_code in _NO_PARAMETER_OPS:
             data = data[:1]  # padding after the op code is ignored, as real devices do
         if tm.rejecting_commands:
             what = f"op {op_code:#04x} rejected (fault)"
-            return tm.record_command(what, conn.id, Result.OPERATION_FAILED), b""
+            return tm.record_command(what, conn.id, ftms.ResultCode.OPERATION_FAILED), b""
         try:
             request = ftms.decode_request(data)
         except ftms.DecodeError:
             what = f"op {op_code:#04x} with bad parameter {data[1:].hex()}"
-            return tm.record_command(what, conn.id, Result.INVALID_PARAMETER), b""
+            return tm.record_command(what, conn.id, ftms.ResultCode.INVALID_PARAMETER), b""
         if tm.ignoring_commands:
             what = f"{ftms.request_name(request)} ignored (fault)"
-            return tm.record_command(what, conn.id, Result.SUCCESS), b""
+            return tm.record_command(what, conn.id, ftms.ResultCode.SUCCESS), b""
         if isinstance(request, ftms.UnknownRequest):
             what = f"unsupported op {op_code:#04x}"
-            return tm.record_command(what, conn.id, Result.OP_CODE_NOT_SUPPORTED), b""
+            return tm.record_command(what, conn.id, ftms.ResultCode.OP_CODE_NOT_SUPPORTED), b""
         if isinstance(request, ftms.RequestControl):
             return tm.request_control(conn.id), b""
         if tm.control_holder != conn.id:
             what = f"{ftms.request_name(request)} without control"
-            return tm.record_command(what, conn.id, Result.CONTROL_NOT_PERMITTED), b""
+            return tm.record_command(what, conn.id, ftms.ResultCode.CONTROL_NOT_PERMITTED), b""
         return self._dispatch(conn, request), b""
 
-    def _dispatch(self, conn: Connection, request: ftms.ControlRequest) -> Result:
+    def _dispatch(self, conn: Connection, request: ftms.ControlRequest) -> ftms.ResultCode:
         tm = self.treadmill
         if isinstance(request, ftms.Reset):
             return tm.reset(conn.id)

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 
 from simulators.faults import Fault, FaultKind
 from simulators.personalities import SimConfig
+from treadctl.ftms.control_point import ResultCode
 from treadctl.ftms.machine_status import MachineStatus, MachineStatusEvent
 
 _E = MachineStatusEvent
@@ -32,16 +33,6 @@ class BeltMode(StrEnum):
     STOPPED = "stopped"
     RUNNING = "running"
     PAUSED = "paused"
-
-
-class Result(IntEnum):
-    """Control Point result codes (same values as the FTMS Result Code field)."""
-
-    SUCCESS = 0x01
-    OP_CODE_NOT_SUPPORTED = 0x02
-    INVALID_PARAMETER = 0x03
-    OPERATION_FAILED = 0x04
-    CONTROL_NOT_PERMITTED = 0x05
 
 
 class TrainingPhase(IntEnum):
@@ -73,7 +64,7 @@ class HistoryEntry:
     kind: Literal["command", "fault", "belt", "link"]
     what: str
     origin: str | None = None
-    result: Result | None = None
+    result: ResultCode | None = None
 
 
 @dataclass(frozen=True)
@@ -291,7 +282,7 @@ class SimulatedTreadmill:
 
     # --- Control Point procedures (permission already checked) ----------------------------------
 
-    def request_control(self, origin: str) -> Result:
+    def request_control(self, origin: str) -> ResultCode:
         previous = self.control_holder
         self.control_holder = origin
         if self._link_stop_timer is not None:
@@ -301,9 +292,9 @@ class SimulatedTreadmill:
             self._emit(
                 StatusNote(MachineStatus(_E.CONTROL_PERMISSION_LOST), "holder", origin=previous)
             )
-        return self.record_command("request control", origin, Result.SUCCESS)
+        return self.record_command("request control", origin, ResultCode.SUCCESS)
 
-    def reset(self, origin: str | None) -> Result:
+    def reset(self, origin: str | None) -> ResultCode:
         self._advance()
         self.mode = BeltMode.STOPPED
         self.target_speed_kmh = 0.0
@@ -316,16 +307,16 @@ class SimulatedTreadmill:
         self.control_holder = None
         self._set_phase(TrainingPhase.IDLE)
         self._emit(StatusNote(MachineStatus(_E.RESET), "others", origin=origin))
-        return self.record_command("reset", origin, Result.SUCCESS)
+        return self.record_command("reset", origin, ResultCode.SUCCESS)
 
-    def set_target_speed(self, speed_kmh: float, origin: str | None) -> Result:
+    def set_target_speed(self, speed_kmh: float, origin: str | None) -> ResultCode:
         cfg = self.config
         what = f"set target speed {speed_kmh:.2f} km/h"
         if not cfg.speed_min_kmh - _EPS <= speed_kmh <= cfg.speed_max_kmh + _EPS:
-            return self.record_command(what, origin, Result.INVALID_PARAMETER)
+            return self.record_command(what, origin, ResultCode.INVALID_PARAMETER)
         if cfg.needs_start_before_speed and self.mode is not BeltMode.RUNNING:
             return self.record_command(
-                what + " (ignored: belt not running)", origin, Result.SUCCESS
+                what + " (ignored: belt not running)", origin, ResultCode.SUCCESS
             )
         self._advance()
         self.target_speed_kmh = self._quantize_speed(speed_kmh)
@@ -334,15 +325,15 @@ class SimulatedTreadmill:
                 MachineStatus.target_speed_changed(self.target_speed_kmh), "others", origin=origin
             )
         )
-        return self.record_command(what, origin, Result.SUCCESS)
+        return self.record_command(what, origin, ResultCode.SUCCESS)
 
-    def set_target_incline(self, incline_pct: float, origin: str | None) -> Result:
+    def set_target_incline(self, incline_pct: float, origin: str | None) -> ResultCode:
         cfg = self.config
         what = f"set target incline {incline_pct:.1f} %"
         if not cfg.supports_incline:
-            return self.record_command(what, origin, Result.OP_CODE_NOT_SUPPORTED)
+            return self.record_command(what, origin, ResultCode.OP_CODE_NOT_SUPPORTED)
         if not cfg.incline_min_pct - _EPS <= incline_pct <= cfg.incline_max_pct + _EPS:
-            return self.record_command(what, origin, Result.INVALID_PARAMETER)
+            return self.record_command(what, origin, ResultCode.INVALID_PARAMETER)
         self._advance()
         self.target_incline_pct = _quantize(
             incline_pct, cfg.incline_min_pct, cfg.incline_increment_pct
@@ -354,11 +345,11 @@ class SimulatedTreadmill:
                 origin=origin,
             )
         )
-        return self.record_command(what, origin, Result.SUCCESS)
+        return self.record_command(what, origin, ResultCode.SUCCESS)
 
-    def start(self, origin: str | None) -> Result:
+    def start(self, origin: str | None) -> ResultCode:
         if self.mode is BeltMode.RUNNING or self.safety_key_out:
-            return self.record_command("start", origin, Result.OPERATION_FAILED)
+            return self.record_command("start", origin, ResultCode.OPERATION_FAILED)
         self._advance()
         resumed = self.mode is BeltMode.PAUSED
         self.mode = BeltMode.RUNNING
@@ -373,12 +364,12 @@ class SimulatedTreadmill:
             self._session_start_s = self.now_s()
             if self._fault_clock == "session":
                 self._arm_faults(self._session_start_s)
-        return self.record_command("resume" if resumed else "start", origin, Result.SUCCESS)
+        return self.record_command("resume" if resumed else "start", origin, ResultCode.SUCCESS)
 
-    def stop(self, origin: str | None, *, pause: bool = False) -> Result:
+    def stop(self, origin: str | None, *, pause: bool = False) -> ResultCode:
         what = "pause" if pause else "stop"
         if self.mode is BeltMode.STOPPED or (pause and self.mode is BeltMode.PAUSED):
-            return self.record_command(what, origin, Result.OPERATION_FAILED)
+            return self.record_command(what, origin, ResultCode.OPERATION_FAILED)
         self._halt(pause=pause)
         self._emit(
             StatusNote(
@@ -387,7 +378,7 @@ class SimulatedTreadmill:
                 origin=origin,
             )
         )
-        return self.record_command(what, origin, Result.SUCCESS)
+        return self.record_command(what, origin, ResultCode.SUCCESS)
 
     # --- links (told by the GATT layer) ---------------------------------------------------------
 
@@ -517,7 +508,7 @@ class SimulatedTreadmill:
         for listener in list(self._listeners):
             listener.on_status(note)
 
-    def record_command(self, what: str, origin: str | None, result: Result) -> Result:
+    def record_command(self, what: str, origin: str | None, result: ResultCode) -> ResultCode:
         entry = HistoryEntry(self.now_s(), "command", what, origin, result)
         self.history.append(entry)
         if self.on_command is not None:

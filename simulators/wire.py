@@ -12,7 +12,6 @@ from typing import Any
 from simulators.personalities import SimConfig
 from simulators.treadmill import (
     BeltSnapshot,
-    Result,
     SimulatedTreadmill,
     StatusNote,
     TrainingPhase,
@@ -93,7 +92,9 @@ def machine_status(note: StatusNote, *, pad_to: int = 0) -> bytes:
     return ftms.encode_machine_status(note.status, pad_to=pad_to)
 
 
-def control_response(request_op_code: int, result: Result, parameter: bytes = b"") -> bytes:
+def control_response(
+    request_op_code: int, result: ftms.ResultCode, parameter: bytes = b""
+) -> bytes:
     return ftms.encode_response(
         ftms.ControlResponse(request_op_code, ftms.ResultCode(int(result)), parameter)
     )

@@ -13,12 +13,13 @@ from bleak.backends.client import NotifyCallback
 
 from simulators.bleak_backend import SimAir, SimBleakClient
 from simulators.faults import FaultKind
-from simulators.treadmill import BeltMode, Result, SimulatedTreadmill
+from simulators.treadmill import BeltMode, SimulatedTreadmill
 from treadctl.ble.client import FtmsClient
 from treadctl.ble.errors import ControlLocked
 from treadctl.ble.quirks import DeviceQuirks
 from treadctl.errors import ControlRefused, DeviceNotFound
 from treadctl.ftms import CONTROL_POINT_UUID, MACHINE_STATUS_UUID, MachineStatusEvent
+from treadctl.ftms.control_point import ResultCode
 from treadctl.limits import DeviceLimits
 from treadctl.link import (
     CommandError,
@@ -334,8 +335,10 @@ def test_request_control_refused_is_control_locked(air: SimAir) -> None:
     async def scenario() -> None:
         client, treadmill = simulated_link(sim_air=air)
 
-        def refuse(origin: str) -> Result:
-            return treadmill.record_command("request control", origin, Result.CONTROL_NOT_PERMITTED)
+        def refuse(origin: str) -> ResultCode:
+            return treadmill.record_command(
+                "request control", origin, ResultCode.CONTROL_NOT_PERMITTED
+            )
 
         treadmill.request_control = refuse  # type: ignore[method-assign]
         await client.connect()

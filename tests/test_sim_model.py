@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 
 from simulators import BeltMode, FaultKind, SimulatedTreadmill, parse_fault, personality
-from simulators.treadmill import Result, StatusNote, TrainingPhase
+from simulators.treadmill import StatusNote, TrainingPhase
 from treadctl.ftms import MachineStatus, MachineStatusEvent
+from treadctl.ftms.control_point import ResultCode
 from treadctl.virtual_time import run_virtual
 
 
@@ -78,12 +79,12 @@ def test_targets_are_range_checked_and_quantized() -> None:
     async def scenario() -> None:
         tm = SimulatedTreadmill(personality("half-kmh-steps"))
         tm.request_control("c")
-        assert tm.set_target_speed(20.0, "c") is Result.INVALID_PARAMETER
-        assert tm.set_target_speed(0.2, "c") is Result.INVALID_PARAMETER
-        assert tm.set_target_speed(3.3, "c") is Result.SUCCESS
+        assert tm.set_target_speed(20.0, "c") is ResultCode.INVALID_PARAMETER
+        assert tm.set_target_speed(0.2, "c") is ResultCode.INVALID_PARAMETER
+        assert tm.set_target_speed(3.3, "c") is ResultCode.SUCCESS
         assert tm.target_speed_kmh == 3.5
-        assert tm.set_target_incline(16.0, "c") is Result.INVALID_PARAMETER
-        assert tm.set_target_incline(2.3, "c") is Result.SUCCESS
+        assert tm.set_target_incline(16.0, "c") is ResultCode.INVALID_PARAMETER
+        assert tm.set_target_incline(2.3, "c") is ResultCode.SUCCESS
         assert tm.target_incline_pct == 2.5
 
     run_virtual(scenario())
@@ -92,16 +93,16 @@ def test_targets_are_range_checked_and_quantized() -> None:
 def test_start_stop_pause_result_codes_and_minimum_running_speed() -> None:
     async def scenario() -> None:
         tm = SimulatedTreadmill()
-        assert tm.stop("c") is Result.OPERATION_FAILED  # already stopped
-        assert tm.start("c") is Result.SUCCESS
-        assert tm.start("c") is Result.OPERATION_FAILED  # already running
+        assert tm.stop("c") is ResultCode.OPERATION_FAILED  # already stopped
+        assert tm.start("c") is ResultCode.SUCCESS
+        assert tm.start("c") is ResultCode.OPERATION_FAILED  # already running
         assert tm.target_speed_kmh == 0.5  # starts at the minimum belt speed
         await asyncio.sleep(5)
         assert tm.belt_speed_kmh == pytest.approx(0.5)
-        assert tm.stop("c", pause=True) is Result.SUCCESS
+        assert tm.stop("c", pause=True) is ResultCode.SUCCESS
         assert tm.mode is BeltMode.PAUSED
-        assert tm.stop("c", pause=True) is Result.OPERATION_FAILED
-        assert tm.start("c") is Result.SUCCESS  # resume
+        assert tm.stop("c", pause=True) is ResultCode.OPERATION_FAILED
+        assert tm.start("c") is ResultCode.SUCCESS  # resume
         assert tm.mode is BeltMode.RUNNING
 
     run_virtual(scenario())
@@ -130,7 +131,7 @@ def test_reset_zeroes_counters_revokes_control_and_goes_idle() -> None:
 def test_needs_start_before_speed_ignores_targets_while_stopped() -> None:
     async def scenario() -> None:
         tm = SimulatedTreadmill(personality("needs-start-before-speed"))
-        assert tm.set_target_speed(5.0, "c") is Result.SUCCESS
+        assert tm.set_target_speed(5.0, "c") is ResultCode.SUCCESS
         assert tm.target_speed_kmh == 0.0
         tm.start("c")
         assert tm.target_speed_kmh == 0.5
@@ -192,9 +193,9 @@ def test_safety_key_stops_the_belt_fast_and_blocks_start_while_out() -> None:
         assert rec.status == [
             StatusNote(MachineStatus(MachineStatusEvent.STOPPED_BY_SAFETY_KEY), "all")
         ]
-        assert tm.start("c") is Result.OPERATION_FAILED
+        assert tm.start("c") is ResultCode.OPERATION_FAILED
         await asyncio.sleep(30)
-        assert tm.start("c") is Result.SUCCESS
+        assert tm.start("c") is ResultCode.SUCCESS
 
     run_virtual(scenario())
 
@@ -271,7 +272,7 @@ def test_negative_incline_personality_and_incline_rate() -> None:
             replace(personality("negative-incline"), incline_rate_pct_per_s=0.5)
         )
         tm.request_control("c")
-        assert tm.set_target_incline(-3.0, "c") is Result.SUCCESS
+        assert tm.set_target_incline(-3.0, "c") is ResultCode.SUCCESS
         await asyncio.sleep(2)
         assert tm.incline_pct == pytest.approx(-1.0)
         await asyncio.sleep(10)
