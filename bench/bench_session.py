@@ -23,20 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
-def _profile_60() -> str:
-    """5 min warm-up, 10 x (2 min backward + 3 min forward), 5 min cool-down: 60 minutes."""
-    steps = [("Warm-up", "forward", 5, 3.0)]
-    for _ in range(10):
-        steps += [("Backward", "backward", 2, 1.6), ("Forward", "forward", 3, 3.5)]
-    steps.append(("Cool-down", "forward", 5, 2.5))
-    text = 'name = "Bench 60"\nunits = "kmh"\n'
-    for label, direction, minutes, speed in steps:
-        text += (
-            f'\n[[steps]]\nlabel = "{label}"\ndirection = "{direction}"\n'
-            f'duration = "{minutes}m"\nspeed = {speed}\n'
-        )
-    return text
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the profile shared with bench_startup
+from sixty_minutes import profile_60
 
 
 @contextlib.contextmanager
@@ -69,7 +57,7 @@ def bench_fast_60(runs: int = 5) -> list[float]:
     times = []
     with tempfile.TemporaryDirectory() as folder:
         profile = Path(folder) / "bench60.toml"
-        profile.write_text(_profile_60(), encoding="utf-8")
+        profile.write_text(profile_60(), encoding="utf-8")
         for i in range(runs):
             options = RunOptions(
                 profile=str(profile),
@@ -96,7 +84,7 @@ def bench_process_60(runs: int = 5) -> list[float]:
     times = []
     with tempfile.TemporaryDirectory() as folder:
         profile = Path(folder) / "bench60.toml"
-        profile.write_text(_profile_60(), encoding="utf-8")
+        profile.write_text(profile_60(), encoding="utf-8")
         argv = [*command, "run", str(profile), "--simulate", "--fast", "--headless"]
         for i in range(runs):
             audit = ["--audit", str(Path(folder) / f"audit{i}.jsonl")]

@@ -37,6 +37,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the profile shared with bench_session
+from sixty_minutes import profile_60
+
 ROOT = Path(__file__).resolve().parent.parent
 REPETITIONS = 11
 # simulators.cli (argparse only) builds `treadctl sim`'s options; the belt model must not load.
@@ -153,21 +156,6 @@ def _first_paint(argv: list[str], env: dict[str, str]) -> float:
             child.wait()
 
 
-def _profile_60() -> str:
-    """5 min warm-up, 10 x (2 min backward + 3 min forward), 5 min cool-down: 60 minutes."""
-    steps = [("Warm-up", "forward", 5, 3.0)]
-    for _ in range(10):
-        steps += [("Backward", "backward", 2, 1.6), ("Forward", "forward", 3, 3.5)]
-    steps.append(("Cool-down", "forward", 5, 2.5))
-    text = 'name = "Bench 60"\nunits = "kmh"\n'
-    for label, direction, minutes, speed in steps:
-        text += (
-            f'\n[[steps]]\nlabel = "{label}"\ndirection = "{direction}"\n'
-            f'duration = "{minutes}m"\nspeed = {speed}\n'
-        )
-    return text
-
-
 def _heavy_imports(code: str, env: dict[str, str]) -> list[str]:
     probe = f"import sys\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     result = subprocess.run(
@@ -194,7 +182,7 @@ def measure(repetitions: int | None = None) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as home:
         env = _env(home)
         profile = Path(home) / "bench60.toml"
-        profile.write_text(_profile_60(), encoding="utf-8")
+        profile.write_text(profile_60(), encoding="utf-8")
         smallest = Path(home) / "smallest_app.py"
         smallest.write_text(SMALLEST_APP, encoding="utf-8")
         audit = str(Path(home) / "audit.jsonl")
