@@ -200,7 +200,11 @@ class SafetyContract(RuleBasedStateMachine):
         finally:
             self.task.cancel()
             self.sim.close()
-            self.loop.run_until_complete(asyncio.sleep(0))
+            # Whatever is still pending (a simulated procedure mid-answer) ends before the loop.
+            pending = asyncio.all_tasks(self.loop)
+            for task in pending:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self.loop.close()
             asyncio.set_event_loop(None)
 
