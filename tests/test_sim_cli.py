@@ -56,3 +56,13 @@ def test_personalities_differ_where_they_claim_to() -> None:
     assert personality("keeps-running-on-disconnect").stop_after_disconnect_s is None
     assert personality("stops-on-disconnect").stop_after_disconnect_s == 0.0
     assert spec.stop_after_disconnect_s == 2.0
+
+
+def test_the_simulator_package_exports_exactly_what_it_loads_lazily() -> None:
+    """``simulators/__init__`` lists its names twice (``__all__`` for tools, ``_HOMES`` for the
+    lazy loader): both say the same, and each name loads from its home."""
+    import simulators
+
+    assert sorted(simulators.__all__) == sorted(simulators._HOMES)
+    for name in simulators.__all__:
+        assert getattr(simulators, name) is not None

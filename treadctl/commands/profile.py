@@ -11,8 +11,6 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-
-if TYPE_CHECKING:
     from treadctl.config import Config
     from treadctl.limits import DeviceLimits
     from treadctl.plan import Plan

@@ -9,8 +9,6 @@ TYPE_CHECKING = False  # not typing's: --help does not load typing (mypy reads b
 if TYPE_CHECKING:
     from typing import Any
 
-
-if TYPE_CHECKING:
     from treadctl.adherence.data import Report
     from treadctl.history.progress import ProgramPlan
 
