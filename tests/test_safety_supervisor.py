@@ -8,6 +8,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.session_support import (
     SIMPLE,
@@ -30,6 +32,8 @@ from treadctl.events import (
     Telemetry,
 )
 from treadctl.safety.checks import MOVING_KMH as REST_KMH
+from treadctl.safety.checks import STOP_STALL_S
+from treadctl.safety.supervisor import GUARD_TICK_S
 from treadctl.safety_config import SafetyConfig
 from treadctl.session.engine import CONFIRM_WAIT_S, Session, SessionOptions
 from treadctl.virtual_time import run_virtual
@@ -151,6 +155,49 @@ def test_the_watchdog_covers_a_belt_that_never_sends_data() -> None:
     assert watchdog, "a belt started without any telemetry ran unwatched"
     assert watchdog[0].t_s - start.t_s <= out.safety.watchdog_s + 0.5
     assert out.ended.status is EndStatus.SAFETY_STOP
+
+
+# The guard sleeps through the ticks that cannot find anything; these pin down that it still
+# wakes on the first tick that can: at most one tick after the watchdog's deadline, and at most one
+# tick after a Stop the belt ignores has stalled for STOP_STALL_S.
+SLACK_S = 0.02  # event times are rounded to the centisecond
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stale_after_s=st.floats(min_value=5.0, max_value=280.0))
+def test_the_watchdog_trips_within_a_guard_tick_of_its_deadline(stale_after_s: float) -> None:
+    out = run_virtual(run_session(faults=[f"stale@{stale_after_s:.2f}"]))
+    watchdog = next(e for e in out.of(SafetyEvent) if e.reason == "watchdog")
+    last_data = max(e.t_s for e in out.of(Telemetry) if e.t_s <= watchdog.t_s)
+    late_s = watchdog.t_s - (last_data + out.safety.watchdog_s)
+    assert -SLACK_S <= late_s <= GUARD_TICK_S + SLACK_S
+    assert out.ended.status is EndStatus.SAFETY_STOP
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stop_after_s=st.floats(min_value=10.0, max_value=280.0))
+def test_a_stop_the_belt_ignores_is_raised_within_a_guard_tick_of_the_stall(
+    stop_after_s: float,
+) -> None:
+    stopped: list[float] = []
+
+    def actions(session: Any, bus: Any, event: Any) -> None:
+        # Fault times count from the first Start, a count-in after the session's start.
+        if isinstance(event, Telemetry) and not stopped and event.t_s >= stop_after_s + 6.0:
+            stopped.append(session.now())
+            session.request(Request(RequestKind.STOP, source="key"))
+
+    faults = [f"ignore-commands@{stop_after_s:.2f}+3000"]
+    # The longest watchdog: a guard that slept towards its deadline after the Stop would be late.
+    safety = SafetyConfig(watchdog_s=10.0)
+    out = run_virtual(run_session(faults=faults, actions=actions, safety=safety))
+    assert stopped, "the session ended before the walker's Stop"
+    first_reading = min(e.t_s for e in out.of(Telemetry) if e.t_s > stopped[0])
+    urgent = _urgent(out)
+    assert urgent, "a belt that ignores Stop must be reported"
+    late_s = urgent[0].t_s - (first_reading + STOP_STALL_S)
+    assert -SLACK_S <= late_s <= GUARD_TICK_S + SLACK_S
+    assert "console" in urgent[0].message
 
 
 # --- the treadmill's word, and remote requests ---------------------------------------------------

@@ -179,6 +179,7 @@ class Supervisor:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._governor: asyncio.Task[None] | None = None
         self._guard: asyncio.Handle | None = None  # the guard's next tick (timer or ready call)
+        self._guard_last_t = 0.0  # when the guard last ticked: its grid
         self._unsubscribe: Callable[[], None] | None = None
         self.awaiting_turn_confirmation = False
         self.navigate: Callable[[Request], RequestResult] = lambda request: RequestResult(
@@ -508,6 +509,7 @@ class Supervisor:
             now = self._loop.time()
             self.rest = RestWatch(now)
             self._next_escalation_t = now + ESCALATE_EVERY_S
+            self._guard_every_tick()
 
     async def wait_for_stops(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Until no Stop is waiting for its turn or its answer (bounded): before a suspend."""
@@ -708,12 +710,37 @@ class Supervisor:
     # --- the guard: watchdog and rest, on the loop clock ------------------------------------------
 
     # The guard ticks on plain loop callbacks, not a task awaiting asyncio.sleep: the same hops
-    # through the loop (timer, then a ready call, then the check), so it runs at the same
-    # moments and in the same order, without a future and a task step per tick (four a second,
-    # which is most of a --fast dry run's loop work).
+    # through the loop (timer, then a ready call, then the check), without a future and a task
+    # step per tick. Its ticks lie on one grid, GUARD_TICK_S apart from the last tick. While no
+    # Stop is being watched the only thing a tick can find is a stale watchdog, and data only
+    # moves its deadline later, so the guard sleeps through the ticks before that deadline and
+    # wakes on the same grid tick the watchdog would have tripped on anyway. A Stop wakes it back
+    # to every tick (``_guard_every_tick``).
 
     def _guard_sleep(self) -> None:
-        self._guard = self._loop.call_later(GUARD_TICK_S, self._guard_woken)
+        now = self._loop.time()
+        self._guard_last_t = now
+        ticks = 1 if self.rest is not None else self._ticks_to_watchdog(now)
+        self._guard = self._loop.call_at(now + ticks * GUARD_TICK_S, self._guard_woken)
+
+    def _ticks_to_watchdog(self, now: float) -> int:
+        """Grid ticks from ``now`` to the first one that could find the watchdog stale."""
+        deadline = self.watchdog.deadline()
+        if deadline is None or self.watchdog.fired:
+            # Only a reading re-arms it, and its deadline then lies timeout_s after the reading.
+            return max(1, math.floor(self.watchdog.timeout_s / GUARD_TICK_S + 1e-9))
+        return max(1, math.ceil((deadline - TIME_EPS_S - now) / GUARD_TICK_S - 1e-9))
+
+    def _guard_every_tick(self) -> None:
+        """A Stop is being watched: the guard must not sleep past the next grid tick."""
+        guard = self._guard
+        if not isinstance(guard, asyncio.TimerHandle):
+            return  # closed, or its check is already queued
+        elapsed_ticks = (self._loop.time() - self._guard_last_t) / GUARD_TICK_S
+        next_t = self._guard_last_t + max(1, math.ceil(elapsed_ticks - 1e-9)) * GUARD_TICK_S
+        if guard.when() > next_t + TIME_EPS_S:
+            guard.cancel()
+            self._guard = self._loop.call_at(next_t, self._guard_woken)
 
     def _guard_woken(self) -> None:
         self._guard = self._loop.call_soon(self._guard_tick)
