@@ -66,3 +66,38 @@ def test_start_screen_does_not_import_the_session_screen() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "False"
+
+
+def _plugin_scan_after_check(env_value: str | None) -> str:
+    """Run ``treadctl profile check`` in a child through ``cli.main``; say whether pydantic
+    scanned the installed packages for plugins (its cache is filled only by that scan)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if env_value is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = env_value
+    probe = (
+        "import contextlib, io, treadctl.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = treadctl.cli.main(['profile', 'check', 'profiles/alternating-30.toml'])\n"
+        "from pydantic.plugin import _loader\n"
+        "print(status, 'scanned' if _loader._plugins is not None else 'not scanned')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
+    return result.stdout.splitlines()[-1]
+
+
+def test_treadctl_does_not_scan_installed_packages_for_pydantic_plugins() -> None:
+    assert _plugin_scan_after_check(None) == "0 not scanned"
+
+
+def test_a_pydantic_plugin_setting_of_the_users_own_is_kept() -> None:
+    assert _plugin_scan_after_check("") == "0 scanned"  # empty: pydantic reads it as enabled
