@@ -47,10 +47,14 @@ def program_week_ceiling(
     """The ceiling of the program week the walker is in, if this profile is part of the active
     program and that week sets one. Never fails a run: any problem means "no week ceiling"."""
     try:
+        from treadctl.history.program_plan import all_plans
+
+        plans = [p for p in all_plans() if p.owns(profile_name)]
+        if not plans:
+            return None, ""  # in no program: the history has nothing to say (and isn't read)
         from treadctl.checkins.config import CheckinConfig
         from treadctl.history import db
         from treadctl.history.checkins import all_checkins
-        from treadctl.history.program_plan import all_plans
         from treadctl.history.progress import compute, find_active
 
         applied = limits if limits is not None else CheckinConfig()
@@ -60,8 +64,7 @@ def program_week_ceiling(
             checkins = all_checkins(conn)
         finally:
             conn.close()
-        plans = [p for p in all_plans() if p.owns(profile_name)]
-        plan = find_active(sessions, plans, include_simulated=False) if plans else None
+        plan = find_active(sessions, plans, include_simulated=False)
         if plan is None:
             return None, ""
         progress = compute(
