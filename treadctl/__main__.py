@@ -2,6 +2,6 @@
 
 import sys
 
-from treadctl.cli import main
+from treadctl.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

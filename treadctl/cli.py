@@ -163,5 +163,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths.set_person(previous_person)
 
 
+def entry() -> int:
+    """The ``treadctl`` command and ``python -m treadctl``: ``main``, then a quick way out.
+
+    When ``main`` returns, every file treadctl writes is closed (each sink closes its own; user
+    files are replaced atomically) and Stop has been sent. All the interpreter still does is a
+    final collection over everything the run ever loaded, about 100 ms of a dry run that
+    changes nothing on disk (measured, README "Performance"): the objects are frozen out of it
+    and left to the operating system. ``atexit`` handlers and thread joins still run.
+    """
+    import gc
+
+    status = main()
+    gc.freeze()
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
