@@ -18,14 +18,24 @@ demo: $(BIN)/.installed
 	echo "make demo: a dry run on the simulator in a temporary TREADCTL_HOME=$$home (not your history)" && \
 	TREADCTL_HOME="$$home" $(BIN)/treadctl run alternating-30 --simulate --fast --headless
 
+# The two mypy runs (everything, and --strict over the package) check with different options,
+# so they keep separate caches (one shared cache would be invalidated by each in turn) and run
+# side by side; lint fails if either fails.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/mypy --strict treadctl simulators
+	@$(BIN)/mypy --cache-dir .mypy_cache/default & normal=$$!; \
+	$(BIN)/mypy --strict --cache-dir .mypy_cache/strict treadctl simulators; strict=$$?; \
+	wait $$normal; normal=$$?; \
+	echo "mypy: $$( [ $$normal = 0 ] && echo passed || echo FAILED ); mypy --strict treadctl simulators: $$( [ $$strict = 0 ] && echo passed || echo FAILED )"; \
+	[ $$normal = 0 ] && [ $$strict = 0 ]
 
+# Most of the slow tests wait on the wall clock (real child processes, signals, a browser), so
+# the suite runs on PYTEST_WORKERS processes (pytest-xdist), more than there are cores; idle
+# workers steal queued tests from busy ones. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 4
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # The long run of the stateful safety proof (tests/test_safety_stateful.py): SOAK_EXAMPLES random
 # sessions instead of CI's 60; prints how many ran and every violation found.

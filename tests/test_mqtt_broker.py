@@ -45,23 +45,6 @@ FAST_BACKOFF = Backoff(initial_s=0.05, max_s=0.3)
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _announce_broker(request: pytest.FixtureRequest) -> None:
-    """Say which broker ran, in the test output itself (so CI logs show it)."""
-    kind = "mosquitto" if _which_mosquitto() else "amqtt (embedded, mosquitto not installed)"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(f"MQTT tests: broker = {kind}")
-
-
-def _which_mosquitto() -> bool:
-    import shutil
-
-    return shutil.which("mosquitto") is not None
-
-
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[TestBroker]:
     with TestBroker(tmp_path) as running:

@@ -112,6 +112,12 @@ async def test_a_real_session_turns_pauses_stops_rearms_and_quits() -> None:
         held = view().bout_remaining_s(session.now())
         await asyncio.sleep(0.6)
         assert view().bout_remaining_s(session.now()) == pytest.approx(held, abs=0.05)
+        # A resume, like a re-arm, is taken only once a reading says the belt is at rest (the
+        # simulated belt stopping is not enough): wait for that reading, which under load can
+        # come later than the 0.6 s above.
+        supervisor = session.supervisor
+        assert supervisor is not None
+        await _until(supervisor.at_rest)
         await pilot.press("space")
         await _until(lambda: view().state is SessionState.RUNNING and treadmill.belt_speed_kmh > 0)
 
@@ -134,8 +140,6 @@ async def test_a_real_session_turns_pauses_stops_rearms_and_quits() -> None:
         await pilot.pause()
         assert "you pressed stop" in _banner_text(app) and "r = re-arm" in _banner_text(app)
         # A re-arm is taken only once the telemetry says the belt is at rest, not before.
-        supervisor = session.supervisor
-        assert supervisor is not None
         await _until(supervisor.at_rest)
         await pilot.press("r")
         await _until(lambda: view().state is SessionState.RUNNING and treadmill.belt_speed_kmh > 0)
