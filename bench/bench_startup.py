@@ -33,6 +33,7 @@ import tempfile
 import termios
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -210,11 +211,15 @@ def measure(repetitions: int | None = None) -> dict[str, list[float]]:
             for name, measure_once in commands.items():
                 times["python -c pass"].append(_whole(bare, env))
                 times[name].append(measure_once())
+                _PAIRED[name].append(times[name][-1] / times["python -c pass"][-1])
         _HEAVY_SEEN[:] = _heavy_imports("import treadctl.cli\ntreadctl.cli.build_parser()", env)
     return times
 
 
 _HEAVY_SEEN: list[str] = []
+# Each repetition's ratio to the `python -c pass` run just before it: their spread shows how
+# much a ratio moves from run to run on this machine (the table's figure is the medians' ratio).
+_PAIRED: defaultdict[str, list[float]] = defaultdict(list)
 
 
 def run() -> list[dict[str, Any]]:
@@ -231,7 +236,7 @@ def run() -> list[dict[str, Any]]:
         if name == "python -c pass" or name.startswith("first paint"):
             continue
         median = statistics.median(values)
-        rows.append(_ratio_row(name, median, bare, "python -c pass"))
+        rows.append(_ratio_row(name, median, bare, "python -c pass", _PAIRED[name]))
     paint_app = times.get("first paint: smallest Textual app")
     paint_start = times.get("first paint: treadctl start screen")
     if paint_app and paint_start:
@@ -243,6 +248,7 @@ def run() -> list[dict[str, Any]]:
                 start_s,
                 app_s,
                 "smallest Textual app",
+                [start / app for start, app in zip(paint_start, paint_app, strict=True)],
             )
         )
     rows.append(
@@ -255,7 +261,9 @@ def run() -> list[dict[str, Any]]:
     return rows
 
 
-def _ratio_row(name: str, value_s: float, peer_s: float, peer: str) -> dict[str, Any]:
+def _ratio_row(
+    name: str, value_s: float, peer_s: float, peer: str, paired: list[float] | None = None
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "name": f"{name} (median)",
         "value": value_s * 1e3,
@@ -263,6 +271,9 @@ def _ratio_row(name: str, value_s: float, peer_s: float, peer: str) -> dict[str,
         "ratio": value_s / peer_s,
         "peer": peer,
     }
+    if paired and len(paired) >= 4:
+        q1, _, q3 = statistics.quantiles(paired, n=4)
+        row["spread"] = (q1, q3)
     if name in TARGETS:
         row["target"] = TARGETS[name]
     return row
