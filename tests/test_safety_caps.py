@@ -11,6 +11,8 @@ from treadctl.ftms.machine_status import MachineStatus, MachineStatusEvent
 from treadctl.limits import DeviceLimits
 from treadctl.safety.caps import caps_for, clamp_incline, clamp_speed, ramp_step, strictest
 from treadctl.safety.checks import (
+    COAST_KMH_PER_S,
+    STATUS_SETTLE_S,
     CommandHistory,
     FollowCheck,
     RestWatch,
@@ -127,6 +129,26 @@ def test_rest_watch_wants_progress_towards_rest() -> None:
         seen.append(stuck.overdue(t, telemetry_fresh=True))
     assert seen == [False, False, False, True, True]  # 3 s without a new low after the first
     assert not stuck.confirmed(telemetry_fresh=True)
+
+
+def test_a_stopped_status_waits_for_the_belt_to_coast_from_its_last_known_speed() -> None:
+    """Found by the stateful soak: a Stop at 4 km/h, then the data goes stale and the safety key
+    is pulled while the belt coasts. The treadmill's "stopped" must not count as rest two seconds
+    after it, with the belt still at 1.2 km/h: not before a gentle coast from 4 km/h is over."""
+    watch = RestWatch(since_t=100.0, last_kmh=4.0)  # the reading before Stop: 4 km/h
+    watch.treadmill_stopped(100.7)
+    coasted_t = 100.0 + 4.0 / COAST_KMH_PER_S
+    assert watch.coasted_by() == pytest.approx(coasted_t)
+    assert not watch.confirmed(telemetry_fresh=False, now=100.7 + STATUS_SETTLE_S)
+    assert not watch.confirmed(telemetry_fresh=False, now=coasted_t - 0.1)
+    assert watch.confirmed(telemetry_fresh=False, now=coasted_t)
+    # A reading after the Stop is the newer knowledge: 1 km/h at 102 s, so at rest by 103 s.
+    watch = RestWatch(since_t=100.0, last_kmh=4.0)
+    watch.observe(102.0, 1.0)
+    watch.treadmill_stopped(102.1)
+    assert watch.coasted_by() == pytest.approx(103.0)
+    assert not watch.confirmed(telemetry_fresh=False, now=103.5)  # the status's own 2 s first
+    assert watch.confirmed(telemetry_fresh=False, now=102.1 + STATUS_SETTLE_S)
 
 
 def test_rest_watch_without_telemetry_is_overdue_and_status_alone_confirms() -> None:

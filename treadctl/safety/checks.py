@@ -20,8 +20,10 @@ SETTLE_WINDOW_S = 10.0
 # After Stop the belt must make progress towards rest within this long.
 STOP_STALL_S = 3.0
 MOVING_KMH = 0.3  # measured speeds above this count as a moving belt
-# With no data, the treadmill's "stopped" status counts as rest only this long after it arrived.
+# With no data, the treadmill's "stopped" status counts as rest only this long after it arrived,
+# and not before the belt could have coasted from its last known speed at COAST_KMH_PER_S.
 STATUS_SETTLE_S = 2.0
+COAST_KMH_PER_S = 1.0  # the slowest deceleration assumed of a belt coasting to rest (a gentle Stop)
 # A reading this much below the previous one means the belt is slowing down, not running away.
 SLOWING_KMH = 0.05
 
@@ -146,9 +148,13 @@ class RestWatch:
     by_reading: bool = False
     by_status: bool = False
     status_t: float = 0.0
+    # The belt's last known speed and since when: the reading before Stop, then each one after.
+    last_kmh: float | None = None
+    last_t: float | None = None
 
     def observe(self, now: float, measured_kmh: float) -> None:
         self.by_status = False  # a reading supersedes what the treadmill said before it
+        self.last_kmh, self.last_t = measured_kmh, now
         if measured_kmh <= MOVING_KMH:
             self.by_reading = True
             self.lowest_kmh = measured_kmh
@@ -169,8 +175,19 @@ class RestWatch:
         safety-key stop while its belt still coasts."""
         if telemetry_fresh:
             return self.by_reading
-        settled = now is None or now - self.status_t >= STATUS_SETTLE_S
+        settled = now is None or (
+            now - self.status_t >= STATUS_SETTLE_S and now >= self.coasted_by() - 1e-6
+        )
         return self.by_status and settled
+
+    def coasted_by(self) -> float:
+        """When a belt last known at ``last_kmh`` is at rest at the latest, coasting gently from
+        the later of that reading and the Stop: a "stopped" status (the safety key pulled while
+        it coasts after a Stop, say) does not stop the belt any sooner than that."""
+        if self.last_kmh is None:
+            return self.since_t
+        start_t = self.since_t if self.last_t is None else max(self.last_t, self.since_t)
+        return start_t + max(0.0, self.last_kmh) / COAST_KMH_PER_S
 
     def overdue(self, now: float, telemetry_fresh: bool) -> bool:
         if self.confirmed(telemetry_fresh) or (self.by_status and not telemetry_fresh):

@@ -507,7 +507,7 @@ class Supervisor:
         self.belt_started = False
         if self.rest is None:
             now = self._loop.time()
-            self.rest = RestWatch(now)
+            self.rest = RestWatch(now, last_kmh=self.measured_speed_kmh)
             self._next_escalation_t = now + ESCALATE_EVERY_S
             self._guard_every_tick()
 
