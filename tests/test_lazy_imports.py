@@ -25,9 +25,8 @@ HEAVY = (
 )
 
 
-def loaded_after(code: str) -> list[str]:
-    """The heavy top-level packages in ``sys.modules`` after running ``code`` in a child."""
-    probe = f"import sys\n{code}\nprint([m for m in {HEAVY!r} if m in sys.modules])"
+def _last_line_of_child(probe: str, env: dict[str, str] | None = None) -> str:
+    """Run ``probe`` with ``python -c`` in a fresh child; the last line it printed."""
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
@@ -35,8 +34,15 @@ def loaded_after(code: str) -> list[str]:
         check=True,
         timeout=60,
         cwd=ROOT,
+        env=env,
     )
-    found: list[str] = ast.literal_eval(result.stdout.splitlines()[-1])
+    return result.stdout.splitlines()[-1]
+
+
+def loaded_after(code: str) -> list[str]:
+    """The heavy top-level packages in ``sys.modules`` after running ``code`` in a child."""
+    probe = f"import sys\n{code}\nprint([m for m in {HEAVY!r} if m in sys.modules])"
+    found: list[str] = ast.literal_eval(_last_line_of_child(probe))
     return found
 
 
@@ -83,16 +89,7 @@ def _plugin_scan_after_check(env_value: str | None) -> str:
         "from pydantic.plugin import _loader\n"
         "print(status, 'scanned' if _loader._plugins is not None else 'not scanned')"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-    )
-    return result.stdout.splitlines()[-1]
+    return _last_line_of_child(probe, env)
 
 
 def test_treadctl_does_not_scan_installed_packages_for_pydantic_plugins() -> None:
